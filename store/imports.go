@@ -1,0 +1,531 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"vettingd/civil"
+)
+
+// ColumnType is the type of a staged column.
+type ColumnType int
+
+// Column types of staged rows.
+const (
+	Text ColumnType = iota
+	Date
+	Bool
+	Int
+)
+
+// Column is one column of an import table.
+type Column struct {
+	Name string
+	Type ColumnType
+}
+
+// ImportTable describes the table an import writes: its key and the columns
+// a file supplies. Columns includes the key.
+type ImportTable struct {
+	Table   string
+	Key     string
+	Columns []Column
+}
+
+// importTables lists the tables an import may write, so that no name from
+// outside this package reaches SQL unchecked.
+var importTables = map[string]string{
+	"posts": "post_id", "people": "employee_id", "clearances": "clearance_ref",
+	"misconduct_outcomes": "case_ref", "circumstances_reports": "report_ref",
+	"adverse_records": "intel_ref", "business_interests": "interest_ref", "associations": "association_ref",
+}
+
+// RefTarget says what a reference column must name.
+type RefTarget int
+
+// Reference targets.
+const (
+	RefPerson         RefTarget = iota // a person already in the database
+	RefPersonOrStaged                  // a person in the database or in this file
+	RefStagedPerson                    // a person in this file (a people snapshot: everyone else leaves)
+	RefOpenPost                        // a post in the database that is not closed
+)
+
+// Ref is a column whose value must name an existing row.
+type Ref struct {
+	Column string
+	Target RefTarget
+}
+
+// Problem is a staged row that breaks a rule only the whole file and the
+// database can tell: a duplicate key, a dangling reference, a cycle.
+type Problem struct {
+	Line   int
+	Column string
+	Value  string
+	Other  int // for a duplicate, the line of the first occurrence
+}
+
+// Diff counts what applying the staged rows would change.
+type Diff struct {
+	Rows, Created, Updated, Unchanged int
+	Joiners, Movers, Leavers          int
+	Current                           int // people current before the import (people only)
+	Absent                            int // current rows a snapshot would end (people) or close (posts)
+}
+
+// ImportRun records an applied import.
+type ImportRun struct {
+	Kind, Mode, FileName, SHA256, Actor string
+	AsOf                                civil.Date
+	Forced                              bool
+}
+
+// ImportTx stages the rows of one file in a temporary table inside one
+// transaction, checks them against each other and the database, and merges
+// them set-based. Nothing is visible to others until Commit; Rollback leaves
+// the database exactly as before.
+type ImportTx struct {
+	s     *Store
+	tx    *sqlx.Tx
+	t     ImportTable
+	rows  int
+	add   func(vals []any) error
+	flush func() error
+	now   time.Time
+}
+
+const stage = "import_stage"
+
+// BeginImport opens the transaction and the staging table for t.
+func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, error) {
+	if key, ok := importTables[t.Table]; !ok || key != t.Key {
+		return nil, fmt.Errorf("store: %s is not an import table", t.Table)
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin import: %w", err)
+	}
+	it := &ImportTx{s: s, tx: tx, t: t, now: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := it.createStage(ctx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return it, nil
+}
+
+func (it *ImportTx) createStage(ctx context.Context) error {
+	cols := []string{"line INTEGER NOT NULL"}
+	for _, c := range it.t.Columns {
+		cols = append(cols, c.Name+" "+it.s.sqlType(c.Type))
+	}
+	ddl := "CREATE TEMP TABLE " + stage + " (" + strings.Join(cols, ", ") + ")"
+	if it.s.dialect == Postgres {
+		ddl += " ON COMMIT DROP"
+	} else if _, err := it.tx.ExecContext(ctx, "DROP TABLE IF EXISTS temp."+stage); err != nil {
+		return fmt.Errorf("store: staging table: %w", err)
+	}
+	if _, err := it.tx.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("store: staging table: %w", err)
+	}
+	if it.s.dialect == Postgres {
+		return it.startCopy(ctx)
+	}
+	return it.startBatches(ctx)
+}
+
+func (s *Store) sqlType(t ColumnType) string {
+	pg := s.dialect == Postgres
+	switch {
+	case t == Date && pg:
+		return "DATE"
+	case t == Bool && pg:
+		return "BOOLEAN"
+	case t == Int || t == Bool:
+		return "INTEGER"
+	default:
+		return "TEXT"
+	}
+}
+
+func (it *ImportTx) columnNames() []string {
+	names := make([]string, len(it.t.Columns))
+	for i, c := range it.t.Columns {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// startCopy streams rows into the staging table with COPY FROM STDIN.
+func (it *ImportTx) startCopy(ctx context.Context) error {
+	stmt, err := it.tx.PrepareContext(ctx, "COPY "+stage+" (line, "+strings.Join(it.columnNames(), ", ")+") FROM STDIN")
+	if err != nil {
+		return fmt.Errorf("store: copy: %w", err)
+	}
+	it.add = func(vals []any) error {
+		_, err := stmt.ExecContext(ctx, vals...)
+		return err
+	}
+	it.flush = func() error {
+		if _, err := stmt.ExecContext(ctx); err != nil {
+			return err
+		}
+		return stmt.Close()
+	}
+	return nil
+}
+
+// sqliteBatch rows go into one multi-row INSERT: few statements, bounded memory.
+const sqliteBatch = 256
+
+// startBatches stages rows on SQLite with prepared multi-row INSERTs.
+func (it *ImportTx) startBatches(ctx context.Context) error {
+	width := len(it.t.Columns) + 1
+	insert := func(n int) string {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + stage + " (line, " + strings.Join(it.columnNames(), ", ") + ") VALUES ")
+		for r := 0; r < n; r++ {
+			if r > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for c := 0; c < width; c++ {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", r*width+c+1)
+			}
+			b.WriteString(")")
+		}
+		return b.String()
+	}
+	full, err := it.tx.PrepareContext(ctx, insert(sqliteBatch))
+	if err != nil {
+		return fmt.Errorf("store: staging insert: %w", err)
+	}
+	buf := make([]any, 0, sqliteBatch*width)
+	it.add = func(vals []any) error {
+		buf = append(buf, vals...)
+		if len(buf) < cap(buf) {
+			return nil
+		}
+		_, err := full.ExecContext(ctx, buf...)
+		buf = buf[:0]
+		return err
+	}
+	it.flush = func() error {
+		defer full.Close()
+		if len(buf) == 0 {
+			return nil
+		}
+		_, err := it.tx.ExecContext(ctx, insert(len(buf)/width), buf...)
+		return err
+	}
+	return nil
+}
+
+// Add stages one row: its line in the file, then one value per column of
+// the table (nil for not given).
+func (it *ImportTx) Add(line int, vals []any) error {
+	row := make([]any, 0, len(vals)+1)
+	row = append(row, line)
+	for _, v := range vals {
+		if d, ok := v.(civil.Date); ok {
+			v, _ = d.Value()
+		}
+		row = append(row, v)
+	}
+	it.rows++
+	if err := it.add(row); err != nil {
+		return fmt.Errorf("store: stage line %d: %w", line, err)
+	}
+	return nil
+}
+
+// EndStaging flushes the staged rows and indexes them for the checks.
+func (it *ImportTx) EndStaging(ctx context.Context) error {
+	if err := it.flush(); err != nil {
+		return fmt.Errorf("store: staging: %w", err)
+	}
+	stmts := []string{"CREATE INDEX import_stage_key ON " + stage + " (" + it.t.Key + ")"}
+	if it.s.dialect == Postgres {
+		// Temporary tables are never analysed automatically; without
+		// statistics the planner guesses badly for the joins that follow.
+		stmts = append(stmts, "ANALYZE "+stage)
+	}
+	for _, q := range stmts {
+		if _, err := it.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: staging index: %w", err)
+		}
+	}
+	return nil
+}
+
+// Duplicates returns every staged row whose key appeared on an earlier line.
+func (it *ImportTx) Duplicates(ctx context.Context) ([]Problem, error) {
+	k := it.t.Key
+	q := `SELECT s.line, s.` + k + `, f.first FROM ` + stage + ` s
+		JOIN (SELECT ` + k + ` AS k, MIN(line) AS first FROM ` + stage + ` GROUP BY ` + k + ` HAVING COUNT(*) > 1) f
+		ON f.k = s.` + k + ` WHERE s.line > f.first ORDER BY s.line`
+	return it.problems(ctx, q, k, true)
+}
+
+// MissingRefs returns every staged row whose reference names no row.
+func (it *ImportTx) MissingRefs(ctx context.Context, refs []Ref) ([]Problem, error) {
+	var all []Problem
+	for _, r := range refs {
+		var exists string
+		inStage := `EXISTS (SELECT 1 FROM ` + stage + ` x WHERE x.` + it.t.Key + ` = s.` + r.Column + `)`
+		inPeople := `EXISTS (SELECT 1 FROM people p WHERE p.employee_id = s.` + r.Column + `)`
+		switch r.Target {
+		case RefPerson:
+			exists = inPeople
+		case RefPersonOrStaged:
+			exists = "(" + inPeople + " OR " + inStage + ")"
+		case RefStagedPerson:
+			exists = inStage
+		case RefOpenPost:
+			exists = `EXISTS (SELECT 1 FROM posts p WHERE p.post_id = s.` + r.Column + ` AND p.closed_on IS NULL)`
+		}
+		q := `SELECT s.line, s.` + r.Column + `, 0 FROM ` + stage + ` s
+			WHERE s.` + r.Column + ` IS NOT NULL AND NOT ` + exists + ` ORDER BY s.line`
+		ps, err := it.problems(ctx, q, r.Column, false)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ps...)
+	}
+	return all, nil
+}
+
+// maxChain bounds a walk up a supervisor chain; real chains are a dozen deep.
+const maxChain = 100
+
+// SupervisorCycles returns the staged people whose supervisor chain, as it
+// would be after the import, leads back to themselves. Only a staged edge
+// can close a cycle, so walks start from staged rows; in a snapshot the
+// chain follows this file alone.
+func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Problem, error) {
+	next, join := "s.supervisor_id", ""
+	if !snapshot {
+		next = "CASE WHEN s.employee_id IS NOT NULL THEN s.supervisor_id ELSE p.supervisor_id END"
+		join = " LEFT JOIN people p ON p.employee_id = w.cur"
+	}
+	q := `WITH RECURSIVE walk(start, cur, depth) AS (
+			SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id IS NOT NULL
+			UNION ALL
+			SELECT w.start, ` + next + `, w.depth + 1 FROM walk w
+			LEFT JOIN ` + stage + ` s ON s.employee_id = w.cur` + join + `
+			WHERE w.cur <> w.start AND w.depth < ` + fmt.Sprint(maxChain) + `
+		)
+		SELECT DISTINCT s.line, s.supervisor_id, 0 FROM walk w JOIN ` + stage + ` s ON s.employee_id = w.start
+		WHERE w.cur = w.start ORDER BY s.line`
+	return it.problems(ctx, q, "supervisor_id", false)
+}
+
+func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bool) ([]Problem, error) {
+	rows, err := it.tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: check %s: %w", column, err)
+	}
+	defer rows.Close()
+	var out []Problem
+	for rows.Next() {
+		p := Problem{Column: column}
+		var v sql.NullString
+		if err := rows.Scan(&p.Line, &v, &p.Other); err != nil {
+			return nil, fmt.Errorf("store: check %s: %w", column, err)
+		}
+		p.Value = v.String
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// changed is true where a staged row differs from the stored one in any column.
+func (it *ImportTx) changed(stored, staged string) string {
+	var parts []string
+	for _, c := range it.t.Columns {
+		if c.Name != it.t.Key {
+			parts = append(parts, stored+"."+c.Name+" IS DISTINCT FROM "+staged+"."+c.Name)
+		}
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// Diff counts what Apply would change, as of asOf.
+func (it *ImportTx) Diff(ctx context.Context, asOf civil.Date, snapshot bool) (Diff, error) {
+	k, t := it.t.Key, it.t.Table
+	movers, leavers := "0", "0"
+	if t == "people" {
+		movers = `SUM(CASE WHEN t.employee_id IS NOT NULL AND t.post_id IS DISTINCT FROM s.post_id THEN 1 ELSE 0 END)`
+		leavers = `SUM(CASE WHEN t.employee_id IS NOT NULL AND s.end_date IS NOT NULL AND s.end_date <= ` + it.s.date(1) + `
+			AND (t.end_date IS NULL OR t.end_date > ` + it.s.date(1) + `) THEN 1 ELSE 0 END)`
+	}
+	q := `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN t.` + k + ` IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN t.` + k + ` IS NOT NULL AND ` + it.changed("t", "s") + ` THEN 1 ELSE 0 END), 0),
+		COALESCE(` + movers + `, 0), COALESCE(` + leavers + `, 0)
+		FROM ` + stage + ` s LEFT JOIN ` + t + ` t ON t.` + k + ` = s.` + k
+	var args []any
+	if t == "people" {
+		args = append(args, asOf)
+	}
+	var d Diff
+	err := it.tx.QueryRowxContext(ctx, q, args...).Scan(&d.Rows, &d.Created, &d.Updated, &d.Movers, &d.Leavers)
+	if err != nil {
+		return d, fmt.Errorf("store: diff: %w", err)
+	}
+	d.Unchanged = d.Rows - d.Created - d.Updated
+	if t == "people" {
+		d.Joiners = d.Created
+		err = it.tx.QueryRowxContext(ctx, `SELECT COUNT(*) FROM people WHERE end_date IS NULL OR end_date > `+it.s.date(1), asOf).Scan(&d.Current)
+		if err != nil {
+			return d, fmt.Errorf("store: diff: %w", err)
+		}
+	}
+	if snapshot {
+		if d.Absent, err = it.absent(ctx, asOf); err != nil {
+			return d, err
+		}
+		if t == "people" {
+			d.Leavers += d.Absent
+		}
+	}
+	return d, nil
+}
+
+// absentWhere selects current rows that a snapshot does not list.
+func (it *ImportTx) absentWhere() string {
+	current := "closed_on IS NULL"
+	if it.t.Table == "people" {
+		current = "(end_date IS NULL OR end_date > " + it.s.date(1) + ")"
+	}
+	return current + " AND NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE s." + it.t.Key + " = " + it.t.Table + "." + it.t.Key + ")"
+}
+
+func (it *ImportTx) absent(ctx context.Context, asOf civil.Date) (int, error) {
+	var n int
+	var args []any
+	if it.t.Table == "people" {
+		args = append(args, asOf)
+	}
+	err := it.tx.QueryRowxContext(ctx, `SELECT COUNT(*) FROM `+it.t.Table+` WHERE `+it.absentWhere(), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: snapshot absentees: %w", err)
+	}
+	return n, nil
+}
+
+// Apply merges the staged rows (insert new, update changed, leave the rest),
+// ends or closes what a snapshot no longer lists, records the run and its
+// audit entry, and returns the run's id. It does not commit.
+func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d Diff) (int64, error) {
+	if err := it.merge(ctx, run.AsOf); err != nil {
+		return 0, err
+	}
+	if snapshot {
+		if err := it.endAbsent(ctx, run.AsOf); err != nil {
+			return 0, err
+		}
+	}
+	var id int64
+	err := it.tx.QueryRowxContext(ctx, `INSERT INTO import_runs
+		(kind, mode, file_name, sha256, as_of, actor, applied_at, row_count, created, updated, unchanged, joiners, movers, leavers, forced)
+		VALUES ($1, $2, $3, $4, `+it.s.date(5)+`, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		run.Kind, run.Mode, run.FileName, run.SHA256, run.AsOf, run.Actor, it.now,
+		d.Rows, d.Created, d.Updated, d.Unchanged, d.Joiners, d.Movers, d.Leavers, run.Forced).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: record import: %w", err)
+	}
+	detail, _ := json.Marshal(map[string]any{
+		"file_name": run.FileName, "sha256": run.SHA256, "mode": run.Mode, "as_of": run.AsOf, "forced": run.Forced,
+		"rows": d.Rows, "created": d.Created, "updated": d.Updated, "unchanged": d.Unchanged,
+		"joiners": d.Joiners, "movers": d.Movers, "leavers": d.Leavers,
+	})
+	err = it.s.appendAudit(ctx, it.tx, AuditEntry{At: it.now, Actor: run.Actor, Action: "import",
+		Entity: run.Kind, EntityID: fmt.Sprint(id), Detail: string(detail)})
+	return id, err
+}
+
+func (it *ImportTx) merge(ctx context.Context, asOf civil.Date) error {
+	names := it.columnNames()
+	var sets []string
+	for _, n := range names {
+		if n != it.t.Key {
+			sets = append(sets, n+" = excluded."+n)
+		}
+	}
+	sets = append(sets, "updated_at = excluded.updated_at")
+	q := `INSERT INTO ` + it.t.Table + ` (` + strings.Join(names, ", ") + `, first_imported_on, updated_at)
+		SELECT ` + strings.Join(names, ", ") + `, ` + it.s.date(1) + `, ` + it.s.timestamp(2) + ` FROM ` + stage + ` WHERE true
+		ON CONFLICT (` + it.t.Key + `) DO UPDATE SET ` + strings.Join(sets, ", ") + `
+		WHERE ` + it.changed(it.t.Table, "excluded")
+	if _, err := it.tx.ExecContext(ctx, q, asOf, it.now); err != nil {
+		return fmt.Errorf("store: merge %s: %w", it.t.Table, err)
+	}
+	return nil
+}
+
+// endAbsent makes leavers of the people, or closes the posts, that a
+// snapshot no longer lists. A person who had not yet started leaves on
+// their start date, so that no end precedes its start.
+func (it *ImportTx) endAbsent(ctx context.Context, asOf civil.Date) error {
+	var set string
+	switch it.t.Table {
+	case "people":
+		set = "end_date = CASE WHEN start_date > " + it.s.date(1) + " THEN start_date ELSE " + it.s.date(1) + " END"
+	case "posts":
+		set = "closed_on = " + it.s.date(1)
+	default:
+		return fmt.Errorf("store: %s has no snapshot mode", it.t.Table)
+	}
+	q := `UPDATE ` + it.t.Table + ` SET ` + set + `, updated_at = ` + it.s.timestamp(2) + ` WHERE ` + it.absentWhere()
+	if _, err := it.tx.ExecContext(ctx, q, asOf, it.now); err != nil {
+		return fmt.Errorf("store: snapshot %s: %w", it.t.Table, err)
+	}
+	return nil
+}
+
+// Commit makes the import visible.
+func (it *ImportTx) Commit() error {
+	if it.s.dialect == SQLite {
+		// SQLite keeps a temporary table for the connection's lifetime.
+		if _, err := it.tx.Exec("DROP TABLE temp." + stage); err != nil {
+			_ = it.tx.Rollback()
+			return fmt.Errorf("store: drop staging: %w", err)
+		}
+	}
+	if err := it.tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit import: %w", err)
+	}
+	return nil
+}
+
+// Rollback discards everything staged and written; safe after Commit.
+func (it *ImportTx) Rollback() {
+	_ = it.tx.Rollback()
+}
+
+// date returns placeholder n typed as a date on PostgreSQL (where a bare
+// text parameter in a select list would stay text).
+func (s *Store) date(n int) string {
+	if s.dialect == Postgres {
+		return fmt.Sprintf("$%d::date", n)
+	}
+	return fmt.Sprintf("$%d", n)
+}
+
+// timestamp returns placeholder n typed as an instant on PostgreSQL.
+func (s *Store) timestamp(n int) string {
+	if s.dialect == Postgres {
+		return fmt.Sprintf("$%d::timestamptz", n)
+	}
+	return fmt.Sprintf("$%d", n)
+}

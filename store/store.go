@@ -1,0 +1,141 @@
+// Package store is the only place where vettingd speaks SQL. One Store type
+// serves both backends: PostgreSQL (the system of record a force shares
+// between daemons) and SQLite (the embedded default). Statements are written
+// once in the subset both understand, with $N placeholders; only the schema
+// (see package migrations) differs by dialect.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+)
+
+// Dialect names a backend.
+type Dialect string
+
+// The backends.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// ErrNotFound is returned by methods that look up one record that does not exist.
+var ErrNotFound = errors.New("not found")
+
+func init() {
+	// modernc's driver registers as "sqlite", which sqlx does not know; it
+	// accepts $N placeholders, which is what every statement here uses.
+	sqlx.BindDriver("sqlite", sqlx.DOLLAR)
+}
+
+// Store is a connection pool to one vettingd database.
+type Store struct {
+	db      *sqlx.DB
+	dialect Dialect
+}
+
+// Open connects to a database named by a URL: postgres://… (or
+// postgresql://…) or sqlite:PATH. It does not migrate; see Migrate.
+func Open(ctx context.Context, dbURL string) (*Store, error) {
+	driver, dsn, dialect, err := parseURL(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if dialect == SQLite {
+		// SQLite allows one writer at a time. One connection serialises our
+		// own writers instead of letting them fail with SQLITE_BUSY, and keeps
+		// the import's temporary staging table on the connection that uses it.
+		db.SetMaxOpenConns(1)
+	} else {
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(4)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: cannot reach the database: %w", redact(err, dbURL))
+	}
+	return &Store{db: db, dialect: dialect}, nil
+}
+
+func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
+	switch {
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		return "postgres", dbURL, Postgres, nil
+	case strings.HasPrefix(dbURL, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "//")
+		if path == "" {
+			return "", "", "", errors.New("store: sqlite: URL names no file (want sqlite:PATH)")
+		}
+		q := url.Values{}
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_time_format", "sqlite")
+		q.Set("_txlock", "immediate")
+		return "sqlite", "file:" + path + "?" + q.Encode(), SQLite, nil
+	default:
+		return "", "", "", fmt.Errorf("store: database URL must start with postgres:// or sqlite: (got %q)", redactURL(dbURL))
+	}
+}
+
+// redactURL hides a password in a database URL so that it can be printed.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func redact(err error, dbURL string) error {
+	u, perr := url.Parse(dbURL)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+	}
+	return err
+}
+
+// Dialect returns the backend this store talks to.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// WithTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise. The rollback is not cancelled with ctx, so a cancelled
+// request does not leave a transaction open.
+func (s *Store) WithTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+// Package storetest gives each test a fresh, migrated database on every
+// backend: SQLite in a temporary directory, and PostgreSQL from
+// TEST_DATABASE_URL or, failing that, from a throwaway cluster that the test
+// binary starts once from the local PostgreSQL binaries and stops at exit.
+//
+// Under CI=true a test that cannot get PostgreSQL fails; elsewhere it skips.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq" // PostgreSQL driver
+
+	"vettingd/store"
+)
+
+// Backends are the names Each runs a test under.
+var Backends = []string{"sqlite", "postgres"}
+
+// Main runs the tests of a package and stops the PostgreSQL cluster that
+// they started, if any. Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	stopCluster()
+	os.Exit(code)
+}
+
+// Each runs fn once per backend, as subtests named by the backend, each with
+// a fresh migrated database named by its URL.
+func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	t.Helper()
+	for _, b := range Backends {
+		t.Run(b, func(t *testing.T) { fn(t, URL(t, b)) })
+	}
+}
+
+// Open returns a fresh migrated store on backend b, closed when t ends.
+func Open(t testing.TB, b string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), URL(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// URL returns the URL of a fresh migrated database on backend b.
+func URL(t testing.TB, b string) string {
+	t.Helper()
+	var u string
+	switch b {
+	case "sqlite":
+		u = "sqlite:" + filepath.Join(t.TempDir(), "vettingd.db")
+	case "postgres":
+		u = postgresDatabase(t)
+	default:
+		t.Fatalf("storetest: unknown backend %q", b)
+	}
+	s, err := store.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+var (
+	clusterOnce sync.Once
+	adminURL    string // a database on the server to run CREATE DATABASE from
+	clusterDir  string // set when this binary started its own cluster
+	clusterCtl  []string
+	clusterErr  error
+	dbSeq       atomic.Int64
+)
+
+// postgresDatabase creates a database for t and drops it when t ends.
+func postgresDatabase(t testing.TB) string {
+	t.Helper()
+	clusterOnce.Do(func() { adminURL, clusterErr = findServer() })
+	if clusterErr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("storetest: PostgreSQL is required under CI=true: %v", clusterErr)
+		}
+		t.Skipf("storetest: no PostgreSQL: %v", clusterErr)
+	}
+	admin, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := fmt.Sprintf("vt_%d_%d", os.Getpid(), dbSeq.Add(1))
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("storetest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if a, err := sql.Open("postgres", adminURL); err == nil {
+			_, _ = a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+			a.Close()
+		}
+	})
+	u, _ := url.Parse(adminURL)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// findServer returns TEST_DATABASE_URL, or starts a throwaway cluster.
+func findServer() (string, error) {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u, nil
+	}
+	return startCluster()
+}
+
+// binDir finds initdb and pg_ctl: Debian's versioned directories first
+// (their /usr/bin holds only wrappers), then PATH.
+func binDir() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	return "", fmt.Errorf("initdb not found on PATH or under /usr/lib/postgresql/*/bin (install Debian's postgresql, or set TEST_DATABASE_URL)")
+}
+
+func version(dir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+	return n
+}
+
+func startCluster() (string, error) {
+	bin, err := binDir()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "vettingd-pg-")
+	if err != nil {
+		return "", err
+	}
+	cred, err := postgresCredential(dir)
+	if err != nil {
+		return "", err
+	}
+	run := func(name string, args ...string) error {
+		cmd := exec.Command(filepath.Join(bin, name), args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	data := filepath.Join(dir, "data")
+	if err := run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+		return "", err
+	}
+	// A throwaway cluster: durability off for speed, Unix socket only.
+	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", dir)
+	if err := run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
+		return "", err
+	}
+	clusterDir = dir
+	clusterCtl = []string{filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"}
+	stopCred = cred
+	u := fmt.Sprintf("postgres://postgres@/postgres?host=%s&sslmode=disable", url.QueryEscape(dir))
+	db, err := sql.Open("postgres", u)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = db.PingContext(ctx)
+		cancel()
+		db.Close()
+	}
+	return u, err
+}
+
+var stopCred *syscall.Credential
+
+// postgresCredential returns who runs the cluster: PostgreSQL refuses to
+// run as root, so as root it is the postgres user, who then owns dir.
+func postgresCredential(dir string) (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root needs a postgres user to start PostgreSQL: %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(dir, uid, gid); err != nil {
+		return nil, err
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func stopCluster() {
+	if clusterDir == "" {
+		return
+	}
+	cmd := exec.Command(clusterCtl[0], clusterCtl[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: stopCred}
+	_ = cmd.Run()
+	_ = os.RemoveAll(clusterDir)
+}
