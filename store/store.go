@@ -139,3 +139,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	return nil
 }
+
+// DB returns the underlying pool, for tests and tools that must reach past
+// the Store's methods (to tamper with the audit log in a test, say).
+func (s *Store) DB() *sqlx.DB { return s.db }

@@ -225,3 +225,82 @@ func stopCluster() {
 	_ = cmd.Run()
 	_ = os.RemoveAll(clusterDir)
 }
+
+// dumpTables are the tables Dump covers, each ordered by its first column.
+var dumpTables = []string{"posts", "people", "clearances", "misconduct_outcomes", "circumstances_reports",
+	"adverse_records", "business_interests", "associations", "import_runs", "audit_log"}
+
+// Dump renders every record table of the database at dbURL as text, so a
+// test can prove that a rejected import left the database exactly as before.
+func Dump(t testing.TB, dbURL string) string {
+	t.Helper()
+	s, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var b strings.Builder
+	for _, table := range dumpTables {
+		rows, err := s.DB().Queryx("SELECT * FROM " + table + " ORDER BY 1")
+		if err != nil {
+			t.Fatalf("dump %s: %v", table, err)
+		}
+		for rows.Next() {
+			vals, err := rows.SliceScan()
+			if err != nil {
+				t.Fatalf("dump %s: %v", table, err)
+			}
+			fmt.Fprintf(&b, "%s %v\n", table, vals)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// Count returns the number of rows of table in the database at dbURL.
+func Count(t testing.TB, dbURL, table string) int {
+	t.Helper()
+	s, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.DB().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// Query returns the first column of each row of a query, as text.
+func Query(t testing.TB, dbURL, q string, args ...any) []string {
+	t.Helper()
+	s, err := store.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.DB().Queryx(s.DB().Rebind(q), args...)
+	if err != nil {
+		t.Fatalf("query %q: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v any
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		switch x := v.(type) {
+		case nil:
+			out = append(out, "NULL")
+		case []byte:
+			out = append(out, string(x))
+		case time.Time:
+			out = append(out, x.Format("2006-01-02"))
+		default:
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
+}

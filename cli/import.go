@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"vettingd/importer"
+)
+
+func (a *app) importCommand() *cobra.Command {
+	var mode string
+	var dryRun, force bool
+	cmd := &cobra.Command{
+		Use:   "import KIND FILE",
+		Short: "Import a CSV file of posts, people, clearances or vetting events (FILE - reads standard input)",
+		Long: "Import a CSV file, all or nothing: any problem rejects the whole file (exit status 3),\n" +
+			"every problem is named with its line, and the database is left exactly as it was.\n\n" +
+			"KIND is one of " + strings.Join(importer.Kinds(), ", ") + ".\n" +
+			"posts and people default to --mode snapshot (the file is the whole truth: people it does not\n" +
+			"list become leavers, posts it does not list are closed); the others are deltas.",
+		Args: args(cobra.ExactArgs(2)),
+		RunE: func(cmd *cobra.Command, argv []string) error {
+			if err := a.checkFormat("text", "json"); err != nil {
+				return err
+			}
+			kind, file := argv[0], argv[1]
+			if err := importer.CheckKindMode(kind, mode); err != nil {
+				return usageErr("%s", err)
+			}
+			if err := importer.CheckColumnMap(kind, a.policy.Import.Columns[kind]); err != nil {
+				return usageErr("policy: %s", err)
+			}
+			in, name, err := a.openInput(file)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			s, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rep, err := importer.Run(cmd.Context(), s, in, importer.Options{
+				Kind: kind, Mode: mode, DryRun: dryRun, Force: force, AsOf: a.asOf, FileName: name, Actor: actor(),
+				Columns:           a.policy.Import.Columns[kind],
+				MaxLeaverFraction: a.policy.Import.MaxLeaverFraction,
+				MaxLeaverFloor:    a.policy.Import.MaxLeaverCountFloor,
+			})
+			if err != nil {
+				return err
+			}
+			return a.printImport(rep)
+		},
+	}
+	cmd.Flags().StringVar(&mode, "mode", "", "snapshot or delta (default: snapshot for posts and people, delta for the rest)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and report what would change, writing nothing")
+	cmd.Flags().BoolVar(&force, "force", false, "apply a people snapshot even if it would make leavers of more than the policy allows")
+	return cmd
+}
+
+func (a *app) openInput(file string) (io.ReadCloser, string, error) {
+	if file == "-" {
+		return io.NopCloser(a.env.Stdin), "stdin", nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot read %s: %w", file, unwrapPath(err))
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, "", fmt.Errorf("cannot read %s: it is a directory", file)
+	}
+	return f, filepath.Base(file), nil
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func (a *app) printImport(rep *importer.Report) error {
+	if a.format == "json" {
+		if err := writeJSON(a.env.Stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		a.printImportText(rep)
+	}
+	if rep.Rejected() {
+		return &exitError{ExitRejected, fmt.Errorf("%s rejected with %s; nothing was written", rep.FileName, plural(len(rep.Errors), "problem"))}
+	}
+	return nil
+}
+
+func (a *app) printImportText(rep *importer.Report) {
+	out, errw := a.env.Stdout, a.env.Stderr
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(errw, "%s: warning: %s\n", rep.FileName, w)
+	}
+	if rep.Rejected() {
+		for _, p := range rep.Errors {
+			if p.Line == 0 {
+				fmt.Fprintf(errw, "%s: %s\n", rep.FileName, p.Message)
+				continue
+			}
+			fmt.Fprintf(errw, "%s:%d: %s\n", rep.FileName, p.Line, p.Message)
+		}
+		return
+	}
+	what := "applied"
+	if rep.DryRun {
+		what = "dry run, nothing written"
+	}
+	fmt.Fprintf(out, "%s: %s %s import, %s (as of %s)\n", rep.FileName, rep.Kind, rep.Mode, what, a.asOf)
+	fmt.Fprintf(out, "  rows %d: created %d, updated %d, unchanged %d\n", rep.Rows, rep.Created, rep.Updated, rep.Unchanged)
+	if rep.Kind == "people" {
+		fmt.Fprintf(out, "  joiners %d, movers %d, leavers %d\n", rep.Joiners, rep.Movers, rep.Leavers)
+	}
+	if !rep.Changed() {
+		fmt.Fprintln(out, "  nothing changed: the database already held this file's data")
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,98 @@
+// Package config reads vettingd's settings from the environment (SPEC §10).
+// Each option is a row of one table: its variable, default and validator.
+// Every secret also has a NAME_FILE twin, read from that file, so that no
+// secret needs to appear in a flag or a process listing.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the daemon's and the CLI's configuration.
+type Config struct {
+	DatabaseURL string
+	Location    *time.Location
+	PolicyPath  string
+	LogFormat   string
+	LogLevel    string
+}
+
+type option struct {
+	name   string
+	def    string
+	secret bool // may come from NAME_FILE
+	set    func(c *Config, v string) error
+}
+
+var options = []option{
+	{name: "VETTINGD_DATABASE_URL", def: "sqlite:vettingd.db", secret: true, set: func(c *Config, v string) error {
+		if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") && !strings.HasPrefix(v, "sqlite:") {
+			return fmt.Errorf("must start with postgres:// or sqlite:")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{name: "VETTINGD_TZ", def: "Europe/London", set: func(c *Config, v string) error {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			return fmt.Errorf("is not a time zone (e.g. Europe/London)")
+		}
+		c.Location = loc
+		return nil
+	}},
+	{name: "VETTINGD_POLICY", set: func(c *Config, v string) error { c.PolicyPath = v; return nil }},
+	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
+		return oneOf(&c.LogFormat, v, "text", "json")
+	}},
+	{name: "VETTINGD_LOG_LEVEL", def: "info", set: func(c *Config, v string) error {
+		return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error")
+	}},
+}
+
+func oneOf(dst *string, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			*dst = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// The error is one sentence naming the setting at fault.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	for _, o := range options {
+		v, err := lookup(getenv, o)
+		if err != nil {
+			return c, err
+		}
+		if v == "" {
+			v = o.def
+		}
+		if err := o.set(&c, v); err != nil {
+			return c, fmt.Errorf("%s %w", o.name, err)
+		}
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, o option) (string, error) {
+	v := getenv(o.name)
+	if !o.secret || v != "" {
+		return v, nil
+	}
+	path := getenv(o.name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE cannot be read: %w", o.name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}

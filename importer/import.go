@@ -1,0 +1,429 @@
+// Package importer reads the CSV files of SPEC §3 — posts, people,
+// clearances and vetting events — checks every row, and applies a file all
+// or nothing through the store. It streams: a file of any size is parsed
+// row by row into the store's staging table, never held in memory.
+package importer
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/mail"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"vettingd/civil"
+	"vettingd/store"
+)
+
+// Options say how to import one file.
+type Options struct {
+	Kind     string
+	Mode     string // snapshot or delta; "" for the kind's default
+	DryRun   bool
+	Force    bool // apply a snapshot even past the mass-leaver limit
+	AsOf     civil.Date
+	FileName string // as reported in messages and recorded with the run
+	Actor    string // who imports, for the record and the audit log
+	// Columns maps an expected column to the name the export uses
+	// (given_name ← Forename).
+	Columns map[string]string
+	// A people snapshot that would make leavers of more than
+	// MaxLeaverFraction of current people and more than MaxLeaverFloor
+	// people is refused unless Force.
+	MaxLeaverFraction float64
+	MaxLeaverFloor    int
+}
+
+// Problem is one reason a file is rejected.
+type Problem struct {
+	Line    int    `json:"line"`
+	Column  string `json:"column"`
+	Message string `json:"message"`
+}
+
+// Report says what an import did or would do. Its JSON form is the
+// contract of SPEC §3.
+type Report struct {
+	Kind      string    `json:"kind"`
+	Mode      string    `json:"mode"`
+	DryRun    bool      `json:"dry_run"`
+	Applied   bool      `json:"applied"`
+	Rows      int       `json:"rows"`
+	Created   int       `json:"created"`
+	Updated   int       `json:"updated"`
+	Unchanged int       `json:"unchanged"`
+	Joiners   int       `json:"joiners"`
+	Movers    int       `json:"movers"`
+	Leavers   int       `json:"leavers"`
+	Warnings  []string  `json:"warnings"`
+	Errors    []Problem `json:"errors"`
+	RunID     int64     `json:"-"`
+	FileName  string    `json:"-"`
+}
+
+// Rejected reports whether the file was refused.
+func (r *Report) Rejected() bool { return len(r.Errors) > 0 }
+
+// Changed reports whether applying the file changes anything.
+func (r *Report) Changed() bool { return r.Created+r.Updated+r.Leavers > 0 }
+
+// maxListed bounds the problems a report lists; past it, one line says how
+// many more there were (a wrong file can have a problem on every line).
+const maxListed = 1000
+
+// Run imports one file. A file with any problem is rejected whole and the
+// database is left exactly as it was: the problems are in the report, and
+// the error is nil. The error is for failures of the system itself.
+func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Report, error) {
+	if err := CheckKindMode(opts.Kind, opts.Mode); err != nil {
+		return nil, err
+	}
+	k := kinds[opts.Kind]
+	if opts.Mode == "" {
+		opts.Mode = k.defaultMode
+	}
+	rep := &Report{Kind: k.name, Mode: opts.Mode, DryRun: opts.DryRun, Warnings: []string{}, Errors: []Problem{}, FileName: opts.FileName}
+	hash := sha256.New()
+	in := newReader(io.TeeReader(r, hash))
+
+	cols, problems := readHeader(in, k, opts.Columns, rep)
+	if len(problems) > 0 {
+		rep.Errors = problems
+		return rep, nil
+	}
+	it, err := st.BeginImport(ctx, k.storeTable())
+	if err != nil {
+		return nil, err
+	}
+	defer it.Rollback()
+
+	list := &problemList{}
+	if err := stageRows(in, k, cols, it, list, rep); err != nil {
+		return nil, err
+	}
+	// Read to the end, so the digest covers the whole file even after a CSV error.
+	if _, err := io.Copy(io.Discard, in.buf); err != nil {
+		return nil, fmt.Errorf("read %s: %w", opts.FileName, err)
+	}
+	if err := it.EndStaging(ctx); err != nil {
+		return nil, err
+	}
+	snapshot := opts.Mode == "snapshot"
+	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
+		return nil, err
+	}
+	if list.n > 0 {
+		rep.Errors = list.sorted()
+		return rep, nil
+	}
+	d, err := it.Diff(ctx, opts.AsOf, snapshot)
+	if err != nil {
+		return nil, err
+	}
+	fill(rep, d)
+	if msg := leaverLimit(k, snapshot, d, opts); msg != "" {
+		rep.Errors = []Problem{{Line: 0, Column: "", Message: msg}}
+		return rep, nil
+	}
+	if opts.DryRun {
+		return rep, nil
+	}
+	run := store.ImportRun{Kind: k.name, Mode: opts.Mode, FileName: opts.FileName, SHA256: hex.EncodeToString(hash.Sum(nil)),
+		Actor: opts.Actor, AsOf: opts.AsOf, Forced: opts.Force}
+	if rep.RunID, err = it.Apply(ctx, run, snapshot, d); err != nil {
+		return nil, err
+	}
+	if err := it.Commit(); err != nil {
+		return nil, err
+	}
+	rep.Applied = true
+	return rep, nil
+}
+
+func fill(rep *Report, d store.Diff) {
+	rep.Rows, rep.Created, rep.Updated, rep.Unchanged = d.Rows, d.Created, d.Updated, d.Unchanged
+	rep.Joiners, rep.Movers, rep.Leavers = d.Joiners, d.Movers, d.Leavers
+}
+
+// leaverLimit refuses a people snapshot that would end too much of the
+// force at once: a truncated HR extract must never do that.
+func leaverLimit(k *kind, snapshot bool, d store.Diff, opts Options) string {
+	if k.table != "people" || !snapshot || opts.Force || d.Current == 0 {
+		return ""
+	}
+	frac := float64(d.Absent) / float64(d.Current)
+	if frac <= opts.MaxLeaverFraction || d.Absent <= opts.MaxLeaverFloor {
+		return ""
+	}
+	return fmt.Sprintf("this snapshot would make leavers of %d of %d current people (%.1f%%), more than the limit of %g%% and %d people: "+
+		"check that the file is complete, or import it with --force",
+		d.Absent, d.Current, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor)
+}
+
+// reader is a CSV reader over a buffered input whose byte-order mark, if
+// any, has been dropped.
+type reader struct {
+	buf *bufio.Reader
+	csv *csv.Reader
+}
+
+func newReader(r io.Reader) *reader {
+	buf := bufio.NewReaderSize(r, 1<<16)
+	if b, err := buf.Peek(3); err == nil && string(b) == "\uFEFF" {
+		_, _ = buf.Discard(3)
+	}
+	c := csv.NewReader(buf)
+	c.FieldsPerRecord = -1 // checked here, with a message a clerk understands
+	c.ReuseRecord = true
+	return &reader{buf: buf, csv: c}
+}
+
+func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// readHeader maps each field of k to its column index (-1 when absent).
+func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]int, []Problem) {
+	header, err := in.csv.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}
+	}
+	if err != nil {
+		return nil, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}
+	}
+	index := map[string]int{}
+	var problems []Problem
+	for i, h := range header {
+		name := normalize(h)
+		if _, dup := index[name]; dup && name != "" {
+			problems = append(problems, Problem{Line: 1, Column: name, Message: fmt.Sprintf("column %q appears twice in the header", h)})
+		}
+		index[name] = i
+	}
+	cols := make([]int, len(k.fields))
+	used := map[int]bool{}
+	for i, f := range k.fields {
+		want := f.name
+		if m, ok := mapping[f.name]; ok && m != "" {
+			want = m
+		}
+		idx, ok := index[normalize(want)]
+		cols[i] = -1
+		if ok {
+			cols[i], used[idx] = idx, true
+		} else if f.required {
+			problems = append(problems, Problem{Line: 1, Column: f.name, Message: missingColumn(f.name, want)})
+		}
+	}
+	for i, h := range header {
+		if !used[i] {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not one vettingd reads for %s and was ignored", strings.TrimSpace(h), k.name))
+		}
+	}
+	return cols, problems
+}
+
+func missingColumn(name, want string) string {
+	if want != name {
+		return fmt.Sprintf("required column %q (configured as %q) is missing from the header", name, want)
+	}
+	return fmt.Sprintf("required column %q is missing from the header", name)
+}
+
+func csvReason(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// problemList keeps the first maxListed problems and counts the rest.
+type problemList struct {
+	items []Problem
+	n     int
+}
+
+func (l *problemList) add(p Problem) {
+	l.n++
+	if len(l.items) < maxListed {
+		l.items = append(l.items, p)
+	}
+}
+
+func (l *problemList) sorted() []Problem {
+	out := slices.Clone(l.items)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	if l.n > len(out) {
+		out = append(out, Problem{Message: fmt.Sprintf("… and %d more problems not listed", l.n-len(out))})
+	}
+	return out
+}
+
+// stageRows parses every data line, records its problems, and stages each
+// row that has a key so the whole-file checks can see it.
+func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *problemList, rep *Report) error {
+	width := 0
+	for _, c := range cols {
+		width = max(width, c+1)
+	}
+	vals := make([]any, len(k.fields)+len(k.extra))
+	for {
+		rec, err := in.csv.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		line, _ := in.csv.FieldPos(0)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rep.Rows++
+			list.add(Problem{Line: pe.StartLine, Message: "the line is not valid CSV: " + csvReason(err)})
+			continue
+		} else if err != nil {
+			return fmt.Errorf("read %s: %w", rep.FileName, err)
+		}
+		rep.Rows++
+		if len(rec) < width {
+			list.add(Problem{Line: line, Message: fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec))})
+			continue
+		}
+		r := row{k: k, vals: vals[:len(k.fields)]}
+		for i := range vals {
+			vals[i] = nil
+		}
+		add := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
+		for i, f := range k.fields {
+			cell := ""
+			if cols[i] >= 0 {
+				cell = strings.TrimSpace(rec[cols[i]])
+			}
+			vals[i] = parseCell(f, cell, add)
+		}
+		if k.check != nil {
+			k.check(r, add)
+		}
+		if vals[0] == nil { // no key: nothing to compare with other rows
+			continue
+		}
+		if err := it.Add(line, vals); err != nil {
+			return err
+		}
+	}
+}
+
+// parseCell turns one cell into its stored value, or reports why it cannot.
+func parseCell(f field, cell string, add func(column, msg string)) any {
+	if cell == "" {
+		if f.required {
+			add(f.name, f.name+" is required but empty")
+		}
+		return f.def
+	}
+	bad := func(msg string) any { add(f.name, fmt.Sprintf("%s %q %s", f.name, cell, msg)); return nil }
+	switch f.typ {
+	case tDate:
+		d, err := civil.Parse(cell)
+		if err != nil {
+			return bad("is not a date: write it YYYY-MM-DD, e.g. 2024-02-29")
+		}
+		return d
+	case tBool:
+		switch strings.ToLower(cell) {
+		case "true", "yes", "1", "y":
+			return true
+		case "false", "no", "0", "n":
+			return false
+		}
+		return bad("must be true or false (yes/no, y/n and 1/0 are accepted)")
+	case tInt:
+		n, err := strconv.Atoi(cell)
+		if err != nil || n <= 0 || n > 120 {
+			return bad("must be a whole number of months from 1 to 120")
+		}
+		return int64(n)
+	case tEnum:
+		v := strings.ToLower(cell)
+		if f.name == "level" {
+			v = strings.ToUpper(cell)
+		}
+		if !slices.Contains(f.values, v) {
+			return bad("must be one of " + strings.Join(f.values, ", "))
+		}
+		return v
+	case tLevels:
+		return parseLevels(cell, bad)
+	case tEmail:
+		if a, err := mail.ParseAddress(cell); err != nil || a.Address != cell || a.Name != "" {
+			return bad("is not a valid e-mail address")
+		}
+		return cell
+	}
+	return cell
+}
+
+func parseLevels(cell string, bad func(string) any) any {
+	var levels []string
+	for _, part := range strings.Split(cell, ";") {
+		l := strings.ToUpper(strings.TrimSpace(part))
+		if l == "" {
+			continue
+		}
+		if !slices.Contains(Levels, l) {
+			return bad(fmt.Sprintf("names %q, which is not a vetting level (%s)", part, strings.Join(Levels, ", ")))
+		}
+		if !slices.Contains(levels, l) {
+			levels = append(levels, l)
+		}
+	}
+	if len(levels) == 0 {
+		return bad("names no vetting level")
+	}
+	return strings.Join(levels, ";")
+}
+
+// checkStaged runs the checks that need the whole file and the database.
+func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool, list *problemList) error {
+	dups, err := it.Duplicates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range dups {
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q appears again (first on line %d)", p.Column, p.Value, p.Other)})
+	}
+	missing, err := it.MissingRefs(ctx, k.refs(snapshot))
+	if err != nil {
+		return err
+	}
+	for _, p := range missing {
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q: %s", p.Column, p.Value, noSuch(p.Column, snapshot))})
+	}
+	if k.table != "people" {
+		return nil
+	}
+	cycles, err := it.SupervisorCycles(ctx, snapshot)
+	if err != nil {
+		return err
+	}
+	for _, p := range cycles {
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors leads back to this person", p.Value)})
+	}
+	return nil
+}
+
+func noSuch(column string, snapshot bool) string {
+	switch {
+	case column == "post_id":
+		return "no such post (or the post is closed)"
+	case column == "supervisor_id" && snapshot:
+		return "no such person in this file"
+	default:
+		return "no such person"
+	}
+}
