@@ -318,7 +318,7 @@ func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Prob
 		join = " LEFT JOIN people p ON p.employee_id = w.cur"
 	}
 	q := `WITH RECURSIVE walk(start, cur, depth) AS (
-			SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id IS NOT NULL
+			SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id <> employee_id
 			UNION ALL
 			SELECT w.start, ` + next + `, w.depth + 1 FROM walk w
 			LEFT JOIN ` + stage + ` s ON s.employee_id = w.cur` + join + `

@@ -1,0 +1,25 @@
+# vettingd — `make help` lists the targets.
+GO ?= go
+
+.PHONY: help build test test-deps lint bench demo
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## Build ./vettingd
+	$(GO) build -o vettingd ./cmd/vettingd
+
+test: test-deps ## Install what the tests need, then go vet and every test with -race
+	$(GO) vet ./...
+	$(GO) test -race -timeout 40m ./...
+
+test-deps: ## Install Debian's postgresql when it is missing (and we can)
+	@scripts/test-deps.sh
+
+lint: ## go vet, gofmt and (when installed) golangci-lint
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	@if command -v golangci-lint >/dev/null; then golangci-lint run; fi
+
+bench: test-deps ## Benchmarks at national scale (310,000 people) on SQLite and PostgreSQL
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./importer/ ./synth/
