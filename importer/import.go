@@ -280,7 +280,6 @@ func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *proble
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := in.csv.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			rep.Rows++
@@ -290,6 +289,7 @@ func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *proble
 			return fmt.Errorf("read %s: %w", rep.FileName, err)
 		}
 		rep.Rows++
+		line, _ := in.csv.FieldPos(0)
 		if len(rec) < width {
 			list.add(Problem{Line: line, Message: fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec))})
 			continue

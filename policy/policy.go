@@ -14,7 +14,83 @@ import (
 
 // Policy is the effective policy.
 type Policy struct {
-	Import Import `toml:"import" json:"import"`
+	Import                  Import              `toml:"import" json:"import"`
+	IntegrityReview         IntegrityReview     `toml:"integrity_review" json:"integrity_review"`
+	Revetting               Revetting           `toml:"revetting" json:"revetting"`
+	AnnualAppraisal         Periodic            `toml:"annual_appraisal" json:"annual_appraisal"`
+	AppraisalLevels         []string            `toml:"annual_appraisal_levels" json:"annual_appraisal_levels"`
+	VettingReview           VettingReview       `toml:"vetting_review" json:"vetting_review"`
+	Misconduct              Misconduct          `toml:"misconduct" json:"misconduct"`
+	Circumstances           Circumstances       `toml:"circumstances" json:"circumstances"`
+	InterestReview          Periodic            `toml:"interest_review" json:"interest_review"`
+	InterestComplianceCheck Once                `toml:"interest_compliance_check" json:"interest_compliance_check"`
+	AssociationReview       Periodic            `toml:"association_review" json:"association_review"`
+	SupervisorBriefing      Briefing            `toml:"supervisor_briefing" json:"supervisor_briefing"`
+	MitigationReview        Periodic            `toml:"mitigation_review" json:"mitigation_review"`
+	RandomRevetting         RandomRevetting     `toml:"random_revetting" json:"random_revetting"`
+	Baseline                map[string][]string `toml:"baseline" json:"baseline"`
+	Satisfaction            map[string][]string `toml:"satisfaction" json:"satisfaction"`
+}
+
+// IntegrityReview is the annual integrity review of everyone (Rec 43).
+type IntegrityReview struct {
+	PeriodMonths int `toml:"period_months" json:"period_months"`
+	NoticeDays   int `toml:"notice_days" json:"notice_days"`
+	// With no history, the first review is not due before the person was
+	// first imported + this many days.
+	FirstImportGraceDays int `toml:"first_import_grace_days" json:"first_import_grace_days"`
+}
+
+// Revetting is the renewal of a clearance before it expires.
+type Revetting struct {
+	NoticeDays int `toml:"notice_days" json:"notice_days"`
+	// ValidityMonths of a level when a clearance gives no expires_on.
+	ValidityMonths map[string]int `toml:"validity_months" json:"validity_months"`
+}
+
+// Periodic is a review that recurs every PeriodMonths from its anchor.
+type Periodic struct {
+	PeriodMonths int `toml:"period_months" json:"period_months"`
+	NoticeDays   int `toml:"notice_days" json:"notice_days"`
+}
+
+// Once is a single review due Months after its trigger.
+type Once struct {
+	Months     int `toml:"months" json:"months"`
+	NoticeDays int `toml:"notice_days" json:"notice_days"`
+}
+
+// VettingReview is the review a trigger event demands (Recs 11, 15; APP 2024).
+type VettingReview struct {
+	MisconductDays    int `toml:"misconduct_days" json:"misconduct_days"`
+	CircumstancesDays int `toml:"circumstances_days" json:"circumstances_days"`
+	AdverseDays       int `toml:"adverse_days" json:"adverse_days"`
+}
+
+// Misconduct says which outcomes trigger a vetting review (Rec 11).
+type Misconduct struct {
+	TriggeringOutcomes []string `toml:"triggering_outcomes" json:"triggering_outcomes"`
+}
+
+// Circumstances governs changes of circumstance (Rec 15).
+type Circumstances struct {
+	// Categories reviewed at once, without waiting for an assessment.
+	ReviewWithoutAssessment []string `toml:"review_without_assessment" json:"review_without_assessment"`
+	AssessmentDays          int      `toml:"assessment_days" json:"assessment_days"`
+	// Categories whose assessment falls to PSD rather than the vetting unit.
+	PSDCategories []string `toml:"psd_categories" json:"psd_categories"`
+}
+
+// Briefing is the briefing of a supervisor about an interest or association (Recs 41, 42).
+type Briefing struct {
+	Days int `toml:"days" json:"days"`
+}
+
+// RandomRevetting is the monthly randomised re-vetting draw (APP 2024).
+type RandomRevetting struct {
+	AnnualRate    float64 `toml:"annual_rate" json:"annual_rate"`
+	DueDays       int     `toml:"due_days" json:"due_days"`
+	ExcludeMonths int     `toml:"exclude_months" json:"exclude_months"`
 }
 
 // Import governs data imports (SPEC §3).
@@ -31,7 +107,37 @@ type Import struct {
 
 // Default returns the policy of the SPEC.
 func Default() Policy {
-	return Policy{Import: Import{MaxLeaverFraction: 0.05, MaxLeaverCountFloor: 10, Columns: map[string]map[string]string{}}}
+	return Policy{
+		Import:          Import{MaxLeaverFraction: 0.05, MaxLeaverCountFloor: 10, Columns: map[string]map[string]string{}},
+		IntegrityReview: IntegrityReview{PeriodMonths: 12, NoticeDays: 30, FirstImportGraceDays: 90},
+		Revetting: Revetting{NoticeDays: 180, ValidityMonths: map[string]int{
+			"RV": 120, "MV": 84, "NPPV1": 36, "NPPV2A": 36, "NPPV2F": 36, "NPPV3": 60,
+			"CTC": 120, "SC": 120, "DV": 84, "EDV": 84,
+		}},
+		AnnualAppraisal:         Periodic{PeriodMonths: 12, NoticeDays: 30},
+		AppraisalLevels:         []string{"DV", "EDV", "NPPV3"},
+		VettingReview:           VettingReview{MisconductDays: 28, CircumstancesDays: 28, AdverseDays: 7},
+		Misconduct:              Misconduct{TriggeringOutcomes: []string{"written_warning", "final_written_warning", "reduction_in_rank"}},
+		Circumstances:           Circumstances{ReviewWithoutAssessment: []string{"criminal"}, AssessmentDays: 14, PSDCategories: []string{"association", "business_interest"}},
+		InterestReview:          Periodic{PeriodMonths: 12, NoticeDays: 30},
+		InterestComplianceCheck: Once{Months: 6, NoticeDays: 14},
+		AssociationReview:       Periodic{PeriodMonths: 6, NoticeDays: 14},
+		SupervisorBriefing:      Briefing{Days: 14},
+		MitigationReview:        Periodic{PeriodMonths: 6, NoticeDays: 14},
+		RandomRevetting:         RandomRevetting{AnnualRate: 0.02, DueDays: 90, ExcludeMonths: 12},
+		Baseline: map[string][]string{
+			"officer": {"RV"}, "special": {"RV"}, "pcso": {"RV"}, "staff": {"RV"},
+			"volunteer": {"NPPV2A"}, "contractor": {"NPPV1"},
+		},
+		Satisfaction: map[string][]string{
+			"RV": {"RV", "MV"}, "MV": {"MV"},
+			"NPPV1":  {"NPPV1", "NPPV2A", "NPPV2F", "NPPV3", "RV", "MV"},
+			"NPPV2A": {"NPPV2A", "NPPV2F", "NPPV3", "RV", "MV"},
+			"NPPV2F": {"NPPV2F", "NPPV3", "RV", "MV"},
+			"NPPV3":  {"NPPV3", "MV"},
+			"CTC":    {"CTC", "SC", "DV", "EDV"}, "SC": {"SC", "DV", "EDV"}, "DV": {"DV", "EDV"}, "EDV": {"EDV"},
+		},
+	}
 }
 
 // Load returns the defaults overridden by the file at path ("" for none).

@@ -181,35 +181,16 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 	return nil
 }
 
-// sqliteBatch rows go into one multi-row INSERT: few statements, bounded memory.
-const sqliteBatch = 256
-
 // startBatches stages rows on SQLite with prepared multi-row INSERTs.
 func (it *ImportTx) startBatches(ctx context.Context) error {
 	width := len(it.t.Columns) + 1
-	insert := func(n int) string {
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + stage + " (line, " + strings.Join(it.columnNames(), ", ") + ") VALUES ")
-		for r := 0; r < n; r++ {
-			if r > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for c := 0; c < width; c++ {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				fmt.Fprintf(&b, "$%d", r*width+c+1)
-			}
-			b.WriteString(")")
-		}
-		return b.String()
-	}
-	full, err := it.tx.PrepareContext(ctx, insert(sqliteBatch))
+	prefix := "INSERT INTO " + stage + " (line, " + strings.Join(it.columnNames(), ", ") + ") VALUES "
+	insert := func(n int) string { return prefix + valuesList(n, width) }
+	full, err := it.tx.PrepareContext(ctx, insert(batchRows))
 	if err != nil {
 		return fmt.Errorf("store: staging insert: %w", err)
 	}
-	buf := make([]any, 0, sqliteBatch*width)
+	buf := make([]any, 0, batchRows*width)
 	it.add = func(vals []any) error {
 		buf = append(buf, vals...)
 		if len(buf) < cap(buf) {

@@ -1,0 +1,116 @@
+package scheduler
+
+import (
+	"fmt"
+
+	"vettingd/civil"
+	"vettingd/store"
+)
+
+// held is the latest decision a person has for one level.
+type held struct {
+	c      store.Clearance
+	expiry civil.Date
+}
+
+// latestByLevel returns, per level, the latest decision by decided_on.
+// Clearances arrive ordered by level, decided_on and ref, so the last wins.
+func (f *facts) latestByLevel() map[string]held {
+	out := map[string]held{}
+	for _, c := range f.p.Clearances {
+		out[c.Level] = held{c: c, expiry: f.expiry(c)}
+	}
+	return out
+}
+
+// expiry is a clearance's explicit expires_on, or decided_on plus the
+// level's validity.
+func (f *facts) expiry(c store.Clearance) civil.Date {
+	if !c.ExpiresOn.IsZero() {
+		return c.ExpiresOn
+	}
+	return c.DecidedOn.AddMonths(f.pol.Revetting.ValidityMonths[c.Level])
+}
+
+func isGrant(decision string) bool { return decision == "granted" || decision == "granted_with_conditions" }
+
+// currentClearances are the levels a current person holds on the as-of
+// date: the latest decision of the level is a grant whose expiry is after it.
+func (f *facts) currentClearances() []held {
+	if !f.current() {
+		return nil
+	}
+	var out []held
+	for _, h := range f.latestByLevel() {
+		if isGrant(h.c.Decision) && h.expiry.After(f.asOf) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// revettings: the latest grant of each level that satisfies one of the
+// person's required levels is re-vetted before it expires (an expired one is
+// simply overdue). A level nobody requires of them lapses without review.
+// Once completed for a clearance, its re-vetting is not reopened.
+func revettings(f *facts) []store.Wanted {
+	required := f.requiredLevels()
+	var out []store.Wanted
+	for level, h := range f.latestByLevel() {
+		if !isGrant(h.c.Decision) || !f.satisfiesAny(level, required) {
+			continue
+		}
+		if !f.lastCompleted(Revetting, h.c.Ref).IsZero() {
+			continue
+		}
+		out = append(out, f.want(Revetting, h.c.Ref, fmt.Sprintf("%s clearance %s expires %s", level, h.c.Ref, h.expiry),
+			h.expiry, h.expiry.AddDays(-f.pol.Revetting.NoticeDays), RoleVettingUnit, ""))
+	}
+	return out
+}
+
+// appraisals: a current DV or EDV clearance has an annual security
+// appraisal, and a current NPPV3 clearance an annual vetting notice — each
+// every 12 months from the decision, none on or after expiry.
+func appraisals(f *facts) []store.Wanted {
+	pol := f.pol.AnnualAppraisal
+	var out []store.Wanted
+	for _, h := range f.currentClearances() {
+		if !contains(f.pol.AppraisalLevels, h.c.Level) {
+			continue
+		}
+		due := periodicDue(h.c.DecidedOn, h.c.FirstImportedOn, f.lastCompleted(AnnualAppraisal, h.c.Ref), pol.PeriodMonths)
+		if !due.Before(h.expiry) {
+			continue
+		}
+		out = append(out, f.want(AnnualAppraisal, h.c.Ref, fmt.Sprintf("Annual appraisal of %s clearance %s", h.c.Level, h.c.Ref),
+			due, due.AddDays(-pol.NoticeDays), RoleVettingUnit, ""))
+	}
+	return out
+}
+
+// mitigations: the current clearance granted with conditions or despite
+// adverse information has its risk-mitigation plan reviewed by its named
+// owner every mitigation_review_months (Recs 2, 3).
+func mitigations(f *facts) []store.Wanted {
+	pol := f.pol.MitigationReview
+	var out []store.Wanted
+	for _, h := range f.currentClearances() {
+		c := h.c
+		if c.Decision != "granted_with_conditions" && !c.AdverseInfo {
+			continue
+		}
+		months := c.MitigationReviewMonths
+		if months <= 0 {
+			months = pol.PeriodMonths
+		}
+		due := periodicDue(c.DecidedOn, c.FirstImportedOn, f.lastCompleted(MitigationReview, c.Ref), months)
+		role, id := RoleOwner, c.MitigationOwnerID
+		if id == "" || !c.MitigationOwnerCurrent {
+			role, id = RoleVettingUnit, ""
+		}
+		out = append(out, f.want(MitigationReview, c.Ref, fmt.Sprintf("Risk-mitigation review of %s clearance %s (HMICFRS Recs 2, 3)", c.Level, c.Ref),
+			due, due.AddDays(-pol.NoticeDays), role, id))
+	}
+	return out
+}

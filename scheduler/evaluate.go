@@ -1,0 +1,122 @@
+package scheduler
+
+import (
+	"vettingd/civil"
+	"vettingd/policy"
+	"vettingd/store"
+)
+
+// rules are the rule families, each from a person's facts to the reviews
+// that should be open.
+var rules = []func(*facts) []store.Wanted{
+	integrityReviews, revettings, appraisals, gaps, vettingReviews, assessments,
+	interestReviews, associationReviews, briefings, mitigations, randomRevettings,
+}
+
+// Evaluate returns the reviews that should be open for p as of asOf. A
+// person who is not current (a leaver, or not yet started) has none.
+func Evaluate(p *store.PlanPerson, pol *policy.Policy, asOf civil.Date) []store.Wanted {
+	f := newFacts(p, pol, asOf)
+	if !f.current() {
+		return nil
+	}
+	var out []store.Wanted
+	for _, rule := range rules {
+		out = append(out, rule(f)...)
+	}
+	return out
+}
+
+type reviewKey struct{ kind, source string }
+
+// Diff compares what should be open with what is open for one person and
+// returns the changes: create what is missing, update what moved (due date,
+// assignee, reason), and close what no longer applies — completing a
+// re-vetting that a new clearance answered or an assessment that arrived
+// with the report, cancelling the rest with a reason.
+func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf civil.Date) []store.ReviewChange {
+	open := make(map[reviewKey]store.Review, len(p.Open))
+	for _, r := range p.Open {
+		open[reviewKey{r.Kind, r.SourceRef}] = r
+	}
+	var out []store.ReviewChange
+	for _, w := range wants {
+		k := reviewKey{w.Kind, w.SourceRef}
+		r, ok := open[k]
+		if !ok {
+			out = append(out, store.ReviewChange{Action: "create", Want: w})
+			continue
+		}
+		delete(open, k)
+		if w.Kind == VettingGap { // due the day it was found, for as long as it stays open
+			w.DueOn, w.OpensOn = r.DueOn, r.OpensOn
+		}
+		if changed(r, w) {
+			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w})
+		}
+	}
+	f := newFacts(p, pol, asOf)
+	for _, r := range p.Open {
+		if _, stale := open[reviewKey{r.Kind, r.SourceRef}]; stale {
+			out = append(out, closeStale(f, r))
+		}
+	}
+	return out
+}
+
+func changed(r store.Review, w store.Wanted) bool {
+	assignee := ""
+	if r.AssigneeID != nil {
+		assignee = *r.AssigneeID
+	}
+	return r.DueOn != w.DueOn || r.OpensOn != w.OpensOn || r.AssigneeRole != w.AssigneeRole || assignee != w.AssigneeID || r.Reason != w.Reason
+}
+
+// closeStale decides how an open review that no rule wants any more ends.
+func closeStale(f *facts, r store.Review) store.ReviewChange {
+	base := store.ReviewChange{ID: r.ID, Want: store.Wanted{Kind: r.Kind, EmployeeID: r.EmployeeID, SourceRef: r.SourceRef}}
+	cancel := func(reason string) store.ReviewChange {
+		base.Action, base.Reason = "cancel", reason
+		return base
+	}
+	complete := func(outcome string, on civil.Date) store.ReviewChange {
+		base.Action, base.Reason, base.CompletedOn = "complete", outcome, on
+		return base
+	}
+	if !f.current() {
+		return cancel("leaver")
+	}
+	switch r.Kind {
+	case VettingGap:
+		return cancel("resolved")
+	case Revetting:
+		if renewal, ok := f.renewalOf(r.SourceRef); ok {
+			return complete("renewed", renewal.DecidedOn)
+		}
+	case CircumstancesAssessment:
+		for _, c := range f.p.Circumstances {
+			if c.Ref == r.SourceRef && c.Assessment != "pending" && !c.AssessedOn.IsZero() {
+				return complete(c.Assessment, c.AssessedOn)
+			}
+		}
+	}
+	return cancel("no_longer_applies")
+}
+
+// renewalOf finds a later grant of the same level as the clearance ref.
+func (f *facts) renewalOf(ref string) (store.Clearance, bool) {
+	var old *store.Clearance
+	for i := range f.p.Clearances {
+		if f.p.Clearances[i].Ref == ref {
+			old = &f.p.Clearances[i]
+		}
+	}
+	if old == nil {
+		return store.Clearance{}, false
+	}
+	latest, ok := f.latestByLevel()[old.Level]
+	if ok && latest.c.Ref != ref && isGrant(latest.c.Decision) && !latest.c.DecidedOn.Before(old.DecidedOn) {
+		return latest.c, true
+	}
+	return store.Clearance{}, false
+}

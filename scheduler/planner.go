@@ -1,0 +1,73 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"vettingd/civil"
+	"vettingd/policy"
+	"vettingd/store"
+)
+
+// Planner applies the rules to the store.
+type Planner struct {
+	Store  *store.Store
+	Policy policy.Policy
+	Log    *slog.Logger
+}
+
+// Result says what a planning run did (or, dry, would do).
+type Result struct {
+	AsOf   civil.Date `json:"as_of"`
+	DryRun bool       `json:"dry_run"`
+	store.PlanStats
+	Draw     *store.DrawRecord `json:"draw"`
+	Duration time.Duration     `json:"-"`
+}
+
+// Run plans everyone as of asOf, in one transaction: the month's random
+// re-vetting draw if it is due, then every person a chunk at a time.
+func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun bool) (Result, error) {
+	start := time.Now()
+	res := Result{AsOf: asOf, DryRun: dryRun}
+	stats, err := p.Store.Plan(ctx, asOf, actor, dryRun, func(pt *store.PlanTx) error {
+		d, err := drawIfDue(ctx, pt, p.Policy.RandomRevetting)
+		if err != nil {
+			return err
+		}
+		res.Draw = d
+		return pt.People(ctx, nil, func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) })
+	})
+	res.PlanStats, res.Duration = stats, time.Since(start)
+	if err == nil && p.Log != nil {
+		p.Log.Info("Planned", "as_of", asOf.String(), "dry_run", dryRun, "people", stats.People, "created", stats.Created,
+			"updated", stats.Updated, "cancelled", stats.Cancelled, "completed", stats.Completed, "duration", res.Duration)
+	}
+	return res, err
+}
+
+// PlanPeople plans just the named people inside an open planning
+// transaction: after an import, an event or a completion, so that what it
+// triggers exists at once rather than at the next scheduled run.
+func (p *Planner) PlanPeople(ctx context.Context, pt *store.PlanTx, ids []string) error {
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(len(ids), batch)
+		err := pt.People(ctx, ids[:n], func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) })
+		if err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (p *Planner) apply(ctx context.Context, pt *store.PlanTx, people []store.PlanPerson) error {
+	var changes []store.ReviewChange
+	for i := range people {
+		person := &people[i]
+		changes = append(changes, Diff(person, Evaluate(person, &p.Policy, pt.AsOf), &p.Policy, pt.AsOf)...)
+	}
+	return pt.Apply(ctx, changes)
+}

@@ -1,0 +1,378 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"vettingd/civil"
+)
+
+// PlanPerson is everything the rules need to know about one person.
+type PlanPerson struct {
+	EmployeeID            string     `db:"employee_id"`
+	WorkforceType         string     `db:"workforce_type"`
+	PostID                string     `db:"post_id"`
+	PostLevels            string     `db:"post_levels"` // ';'-separated
+	SupervisorID          string     `db:"supervisor_id"`
+	SupervisorCurrent     bool       `db:"supervisor_current"`
+	Status                string     `db:"status"`
+	StartDate             civil.Date `db:"start_date"`
+	EndDate               civil.Date `db:"end_date"`
+	LastIntegrityReviewOn civil.Date `db:"last_integrity_review_on"`
+	FirstImportedOn       civil.Date `db:"first_imported_on"`
+
+	Clearances    []Clearance
+	Misconduct    []Misconduct
+	Circumstances []Circumstance
+	Adverse       []Adverse
+	Interests     []Interest
+	Associations  []Association
+	Draws         []Draw
+	Open          []Review        // open and acknowledged reviews
+	Closed        []ClosedReviews // a summary of completed and cancelled ones
+}
+
+// Clearance is one vetting decision.
+type Clearance struct {
+	EmployeeID             string     `db:"employee_id"`
+	Ref                    string     `db:"clearance_ref"`
+	Level                  string     `db:"level"`
+	Decision               string     `db:"decision"`
+	DecidedOn              civil.Date `db:"decided_on"`
+	ExpiresOn              civil.Date `db:"expires_on"`
+	AdverseInfo            bool       `db:"adverse_info"`
+	MitigationOwnerID      string     `db:"mitigation_owner_id"`
+	MitigationOwnerCurrent bool       `db:"owner_current"`
+	MitigationReviewMonths int        `db:"mitigation_review_months"`
+	FirstImportedOn        civil.Date `db:"first_imported_on"`
+}
+
+// Misconduct is one misconduct outcome.
+type Misconduct struct {
+	EmployeeID  string     `db:"employee_id"`
+	Ref         string     `db:"case_ref"`
+	Outcome     string     `db:"outcome"`
+	ConcludedOn civil.Date `db:"concluded_on"`
+}
+
+// Circumstance is one change-of-circumstances report.
+type Circumstance struct {
+	EmployeeID string     `db:"employee_id"`
+	Ref        string     `db:"report_ref"`
+	Category   string     `db:"category"`
+	ReportedOn civil.Date `db:"reported_on"`
+	Assessment string     `db:"assessment"`
+	AssessedOn civil.Date `db:"assessed_on"`
+}
+
+// Adverse is one adverse-information record.
+type Adverse struct {
+	EmployeeID string     `db:"employee_id"`
+	Ref        string     `db:"intel_ref"`
+	ReceivedOn civil.Date `db:"received_on"`
+}
+
+// Interest is one business-interest decision.
+type Interest struct {
+	EmployeeID      string     `db:"employee_id"`
+	Ref             string     `db:"interest_ref"`
+	Decision        string     `db:"decision"`
+	DecidedOn       civil.Date `db:"decided_on"`
+	FirstImportedOn civil.Date `db:"first_imported_on"`
+}
+
+// Association is one notifiable association.
+type Association struct {
+	EmployeeID      string     `db:"employee_id"`
+	Ref             string     `db:"association_ref"`
+	DeclaredOn      civil.Date `db:"declared_on"`
+	HasConditions   bool       `db:"has_conditions"`
+	FirstImportedOn civil.Date `db:"first_imported_on"`
+}
+
+// Draw is a random re-vetting draw that chose a person.
+type Draw struct {
+	EmployeeID string     `db:"employee_id"`
+	Month      string     `db:"month"`
+	DrawnOn    civil.Date `db:"drawn_on"`
+}
+
+// Review is a review as stored.
+type Review struct {
+	ID              int64      `db:"id" json:"id"`
+	Kind            string     `db:"kind" json:"kind"`
+	EmployeeID      string     `db:"employee_id" json:"employee_id"`
+	Reason          string     `db:"reason" json:"reason"`
+	SourceRef       string     `db:"source_ref" json:"source_ref"`
+	DueOn           civil.Date `db:"due_on" json:"due_on"`
+	OpensOn         civil.Date `db:"opens_on" json:"opens_on"`
+	Status          string     `db:"status" json:"status"`
+	Overdue         bool       `db:"overdue" json:"overdue"`
+	AssigneeRole    string     `db:"assignee_role" json:"assignee_role"`
+	AssigneeID      *string    `db:"assignee_id" json:"assignee_id"`
+	AcknowledgedAt  *time.Time `db:"acknowledged_at" json:"acknowledged_at"`
+	AcknowledgedBy  *string    `db:"acknowledged_by" json:"acknowledged_by"`
+	CompletedOn     civil.Date `db:"completed_on" json:"completed_on"`
+	CompletedBy     *string    `db:"completed_by" json:"completed_by"`
+	Outcome         *string    `db:"outcome" json:"outcome"`
+	Note            *string    `db:"note" json:"-"`
+	Declarations    *string    `db:"declarations" json:"-"`
+	CancelReason    *string    `db:"cancel_reason" json:"-"`
+	EscalationLevel int        `db:"escalation_level" json:"escalation_level"`
+}
+
+// ClosedReviews summarises the completed and cancelled reviews of one
+// (kind, person, source, assignee).
+type ClosedReviews struct {
+	EmployeeID    string     `db:"employee_id"`
+	Kind          string     `db:"kind"`
+	SourceRef     string     `db:"source_ref"`
+	AssigneeID    string     `db:"assignee_id"`
+	LastCompleted civil.Date `db:"last_completed"`
+}
+
+// ReviewChange is one thing a plan does to the reviews table.
+type ReviewChange struct {
+	Action string // create, update, cancel, complete
+	ID     int64  // for update, cancel, complete
+	Want   Wanted // for create and update
+	// For cancel: the reason; for complete: the outcome, date and who.
+	Reason      string
+	CompletedOn civil.Date
+}
+
+// Wanted is a review that the rules say should be open.
+type Wanted struct {
+	Kind         string
+	EmployeeID   string
+	Reason       string
+	SourceRef    string
+	DueOn        civil.Date
+	OpensOn      civil.Date
+	AssigneeRole string
+	AssigneeID   string
+}
+
+// PlanTx is one planning transaction. On PostgreSQL it holds the planner's
+// advisory lock, so one daemon plans at a time and nothing is planned twice.
+type PlanTx struct {
+	s   *Store
+	tx  *sqlx.Tx
+	now time.Time
+	// AsOf is the date the plan is for.
+	AsOf civil.Date
+	// Actor is who the changes are attributed to in the audit log.
+	Actor string
+	log   []string // a line per change, for the audit digest
+	Stats PlanStats
+}
+
+// PlanStats counts what a plan did.
+type PlanStats struct {
+	People    int `json:"people"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Cancelled int `json:"cancelled"`
+	Completed int `json:"completed"`
+}
+
+const planLockKey = 0x7665_7474_706c_616e // "vettplan"
+
+// Plan runs fn in one planning transaction, and commits unless fn fails or
+// dryRun is set. The audit log gets one entry for the run, with a digest of
+// every change.
+func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun bool, fn func(pt *PlanTx) error) (PlanStats, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return PlanStats{}, fmt.Errorf("store: begin plan: %w", err)
+	}
+	defer tx.Rollback()
+	if s.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, planLockKey); err != nil {
+			return PlanStats{}, fmt.Errorf("store: plan lock: %w", err)
+		}
+	}
+	pt := &PlanTx{s: s, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor}
+	if err := fn(pt); err != nil {
+		return pt.Stats, err
+	}
+	if dryRun {
+		return pt.Stats, nil
+	}
+	if err := pt.finish(ctx); err != nil {
+		return pt.Stats, err
+	}
+	if err := tx.Commit(); err != nil {
+		return pt.Stats, fmt.Errorf("store: commit plan: %w", err)
+	}
+	return pt.Stats, nil
+}
+
+func (pt *PlanTx) finish(ctx context.Context) error {
+	st := pt.Stats
+	if st.Created+st.Updated+st.Cancelled+st.Completed == 0 {
+		return nil
+	}
+	_, err := pt.tx.ExecContext(ctx, `INSERT INTO plan_runs (as_of, started_at, finished_at, people, created, updated, cancelled, completed)
+		VALUES (`+pt.s.date(1)+`, $2, $3, $4, $5, $6, $7, $8)`,
+		pt.AsOf, pt.now, time.Now().UTC(), st.People, st.Created, st.Updated, st.Cancelled, st.Completed)
+	if err != nil {
+		return fmt.Errorf("store: record plan: %w", err)
+	}
+	h := sha256.New()
+	for _, l := range pt.log {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	detail, _ := json.Marshal(map[string]any{"as_of": pt.AsOf, "stats": st, "changes_sha256": hex.EncodeToString(h.Sum(nil))})
+	return pt.s.appendAudit(ctx, pt.tx, AuditEntry{At: pt.now, Actor: pt.Actor, Action: "plan", Entity: "reviews", EntityID: pt.AsOf.String(), Detail: string(detail)})
+}
+
+// planChunk is how many people one round of loading covers: few enough to
+// bound memory, many enough that the queries are few.
+const planChunk = 2000
+
+// People calls fn with the people after the one named by after (in
+// employee_id order), a chunk at a time, each with all their records. With
+// only non-empty, just those people are loaded.
+func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerson) error) error {
+	after := ""
+	for {
+		people, err := pt.loadPeople(ctx, after, only)
+		if err != nil || len(people) == 0 {
+			return err
+		}
+		if err := pt.loadRecords(ctx, people); err != nil {
+			return err
+		}
+		pt.Stats.People += len(people)
+		if err := fn(people); err != nil {
+			return err
+		}
+		after = people[len(people)-1].EmployeeID
+		if len(only) > 0 {
+			return nil
+		}
+	}
+}
+
+const personColumns = `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
+	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on,
+	CASE WHEN s.employee_id IS NOT NULL AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current
+	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id LEFT JOIN people s ON s.employee_id = p.supervisor_id`
+
+func (pt *PlanTx) loadPeople(ctx context.Context, after string, only []string) ([]PlanPerson, error) {
+	var people []PlanPerson
+	var err error
+	if len(only) > 0 {
+		args := []any{pt.AsOf}
+		marks := make([]string, len(only))
+		for i, id := range only {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id IN (`+strings.Join(marks, ", ")+`) ORDER BY p.employee_id`, args...)
+	} else {
+		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 ORDER BY p.employee_id LIMIT $3`,
+			pt.AsOf, after, planChunk)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: load people: %w", err)
+	}
+	return people, nil
+}
+
+// loadRecords fills in each person's records with one query per table over
+// the chunk's range of employee ids.
+func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
+	lo, hi := people[0].EmployeeID, people[len(people)-1].EmployeeID
+	idx := make(map[string]*PlanPerson, len(people))
+	for i := range people {
+		idx[people[i].EmployeeID] = &people[i]
+	}
+	var clearances []Clearance
+	var misconduct []Misconduct
+	var circumstances []Circumstance
+	var adverse []Adverse
+	var interests []Interest
+	var associations []Association
+	var draws []Draw
+	var open []Review
+	var closed []ClosedReviews
+	loads := []struct {
+		dst any
+		q   string
+	}{
+		{&clearances, `SELECT c.employee_id, c.clearance_ref, c.level, c.decision, c.decided_on, c.expires_on, c.adverse_info,
+			COALESCE(c.mitigation_owner_id, '') AS mitigation_owner_id, COALESCE(c.mitigation_review_months, 0) AS mitigation_review_months,
+			c.first_imported_on,
+			CASE WHEN o.employee_id IS NOT NULL AND (o.end_date IS NULL OR o.end_date > $3) THEN 1 ELSE 0 END AS owner_current
+			FROM clearances c LEFT JOIN people o ON o.employee_id = c.mitigation_owner_id
+			WHERE c.employee_id BETWEEN $1 AND $2 ORDER BY c.employee_id, c.level, c.decided_on, c.clearance_ref`},
+		{&misconduct, `SELECT employee_id, case_ref, outcome, concluded_on FROM misconduct_outcomes WHERE employee_id BETWEEN $1 AND $2`},
+		{&circumstances, `SELECT employee_id, report_ref, category, reported_on, assessment, assessed_on FROM circumstances_reports WHERE employee_id BETWEEN $1 AND $2`},
+		{&adverse, `SELECT employee_id, intel_ref, received_on FROM adverse_records WHERE employee_id BETWEEN $1 AND $2`},
+		{&interests, `SELECT employee_id, interest_ref, decision, decided_on, first_imported_on FROM business_interests WHERE employee_id BETWEEN $1 AND $2`},
+		{&associations, `SELECT employee_id, association_ref, declared_on, first_imported_on,
+			CASE WHEN COALESCE(TRIM(conditions), '') <> '' THEN 1 ELSE 0 END AS has_conditions
+			FROM associations WHERE employee_id BETWEEN $1 AND $2`},
+		{&draws, `SELECT p.employee_id, p.month, d.drawn_on FROM revetting_draw_people p JOIN revetting_draws d ON d.month = p.month
+			WHERE p.employee_id BETWEEN $1 AND $2`},
+		{&open, `SELECT ` + reviewColumns + ` FROM reviews WHERE employee_id BETWEEN $1 AND $2 AND status IN ('open', 'acknowledged')`},
+		{&closed, `SELECT employee_id, kind, source_ref, COALESCE(assignee_id, '') AS assignee_id, MAX(completed_on) AS last_completed
+			FROM reviews WHERE employee_id BETWEEN $1 AND $2 AND status IN ('completed', 'cancelled')
+			GROUP BY employee_id, kind, source_ref, COALESCE(assignee_id, '')`},
+	}
+	for _, l := range loads {
+		args := []any{lo, hi}
+		if strings.Contains(l.q, "$3") {
+			args = append(args, pt.AsOf)
+		}
+		if err := pt.tx.SelectContext(ctx, l.dst, l.q, args...); err != nil {
+			return fmt.Errorf("store: load records: %w", err)
+		}
+	}
+	group(idx, clearances, func(p *PlanPerson, r Clearance) { p.Clearances = append(p.Clearances, r) })
+	group(idx, misconduct, func(p *PlanPerson, r Misconduct) { p.Misconduct = append(p.Misconduct, r) })
+	group(idx, circumstances, func(p *PlanPerson, r Circumstance) { p.Circumstances = append(p.Circumstances, r) })
+	group(idx, adverse, func(p *PlanPerson, r Adverse) { p.Adverse = append(p.Adverse, r) })
+	group(idx, interests, func(p *PlanPerson, r Interest) { p.Interests = append(p.Interests, r) })
+	group(idx, associations, func(p *PlanPerson, r Association) { p.Associations = append(p.Associations, r) })
+	group(idx, draws, func(p *PlanPerson, r Draw) { p.Draws = append(p.Draws, r) })
+	group(idx, open, func(p *PlanPerson, r Review) { p.Open = append(p.Open, r) })
+	group(idx, closed, func(p *PlanPerson, r ClosedReviews) { p.Closed = append(p.Closed, r) })
+	return nil
+}
+
+const reviewColumns = `id, kind, employee_id, reason, source_ref, due_on, opens_on, status, 0 AS overdue, assignee_role, assignee_id,
+	acknowledged_at, acknowledged_by, completed_on, completed_by, outcome, note, declarations, cancel_reason, escalation_level`
+
+// owned is a record that belongs to one person.
+type owned interface{ owner() string }
+
+func (r Clearance) owner() string     { return r.EmployeeID }
+func (r Misconduct) owner() string    { return r.EmployeeID }
+func (r Circumstance) owner() string  { return r.EmployeeID }
+func (r Adverse) owner() string       { return r.EmployeeID }
+func (r Interest) owner() string      { return r.EmployeeID }
+func (r Association) owner() string   { return r.EmployeeID }
+func (r Draw) owner() string          { return r.EmployeeID }
+func (r Review) owner() string        { return r.EmployeeID }
+func (r ClosedReviews) owner() string { return r.EmployeeID }
+
+// group hands each record to its person; records of people outside the
+// chunk (a range query over a sparse list) are dropped.
+func group[T owned](idx map[string]*PlanPerson, rows []T, put func(*PlanPerson, T)) {
+	for _, r := range rows {
+		if p := idx[r.owner()]; p != nil {
+			put(p, r)
+		}
+	}
+}
