@@ -55,7 +55,19 @@ func (a *app) importCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.printImport(rep)
+			if err := a.printImport(rep); err != nil || !rep.Applied || !rep.Changed() {
+				return err
+			}
+			// What the import triggers exists at once, not at the next scheduled plan.
+			res, err := a.planner(s).Run(cmd.Context(), a.asOf, actor(), false)
+			if err != nil {
+				return fmt.Errorf("%s was imported, but planning failed (run 'vettingd plan'): %w", name, err)
+			}
+			if a.format == "text" {
+				fmt.Fprintf(a.env.Stdout, "  planned: reviews created %d, updated %d, cancelled %d, completed %d\n",
+					res.Created, res.Updated, res.Cancelled, res.Completed)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&mode, "mode", "", "snapshot or delta (default: snapshot for posts and people, delta for the rest)")

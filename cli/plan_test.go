@@ -1,0 +1,336 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"vettingd/civil"
+	"vettingd/policy"
+	"vettingd/scheduler"
+	"vettingd/store"
+	"vettingd/store/storetest"
+)
+
+type review struct {
+	ID           int64   `json:"id"`
+	Kind         string  `json:"kind"`
+	EmployeeID   string  `json:"employee_id"`
+	SourceRef    string  `json:"source_ref"`
+	DueOn        string  `json:"due_on"`
+	Status       string  `json:"status"`
+	AssigneeRole string  `json:"assignee_role"`
+	AssigneeID   *string `json:"assignee_id"`
+	Outcome      *string `json:"outcome"`
+}
+
+func (r review) String() string {
+	who := r.AssigneeRole
+	if r.AssigneeID != nil {
+		who += ":" + *r.AssigneeID
+	}
+	return fmt.Sprintf("%s %s %s %s %s %s", r.EmployeeID, r.Kind, r.SourceRef, r.DueOn, r.Status, who)
+}
+
+// reviews lists reviews through the command line as JSON.
+func reviews(t *testing.T, dbURL string, argv ...string) []review {
+	t.Helper()
+	r := must(t, dbURL, append([]string{"reviews", "list", "--format", "json"}, argv...)...)
+	var out []review
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("reviews list: %v\n%s", err, r.stdout)
+	}
+	return out
+}
+
+func find(t *testing.T, rs []review, employee, kind, source string) review {
+	t.Helper()
+	for _, r := range rs {
+		if r.EmployeeID == employee && r.Kind == kind && r.SourceRef == source {
+			return r
+		}
+	}
+	t.Fatalf("no %s %s %s among %v", employee, kind, source, rs)
+	return review{}
+}
+
+func absent(t *testing.T, rs []review, employee, kind, source string) {
+	t.Helper()
+	for _, r := range rs {
+		if r.EmployeeID == employee && r.Kind == kind && r.SourceRef == source {
+			t.Errorf("unexpected %v", r)
+		}
+	}
+}
+
+const clearancesCSV = `clearance_ref,employee_id,level,decision,decided_on,expires_on,adverse_info,mitigation_owner_id,mitigation_review_months
+C1,E1,MV,granted,2020-02-29,,false,,
+C2,E2,RV,granted,2016-12-01,,false,,
+C3,E3,RV,granted_with_conditions,2022-01-01,,false,E1,6
+C4,E3,NPPV3,granted,2023-01-01,,false,,
+C5,E4,RV,granted,2020-01-01,,false,,
+C6,E5,NPPV2A,granted,2025-01-01,,false,,
+C7,E6,NPPV1,granted,2025-01-01,,false,,
+C8,E6,RV,granted,2025-01-01,,false,,
+`
+
+// planned imports the small force with clearances as of 2026-11-02.
+func planned(t *testing.T, dbURL string) {
+	t.Helper()
+	force(t, dbURL)
+	must(t, dbURL, "import", "clearances", write(t, "c.csv", clearancesCSV), "--as-of", "2026-11-02")
+}
+
+func TestPlanCreatesTheReviewsOfTheRulesAndIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		rs := reviews(t, dbURL, "--as-of", "2026-11-02")
+		find(t, rs, "E1", "revetting", "C1") // MV from 29 Feb 2020 + 7y
+		if r := find(t, rs, "E1", "revetting", "C1"); r.DueOn != "2027-02-28" {
+			t.Errorf("MV granted 2020-02-29 due %s, want 2027-02-28", r.DueOn)
+		}
+		if r := find(t, rs, "E2", "revetting", "C2"); r.DueOn != "2026-12-01" {
+			t.Errorf("RV due %s", r.DueOn)
+		}
+		find(t, rs, "E1", "vetting_gap", "post:P2:SC") // designated post also needs SC
+		find(t, rs, "E3", "mitigation_review", "C3")   // owner E1
+		find(t, rs, "E3", "annual_appraisal", "C4")    // NPPV3 annual notice
+		if r := find(t, rs, "E2", "integrity_review", "annual"); r.AssigneeID == nil || *r.AssigneeID != "E1" {
+			t.Errorf("E2's integrity review assigned to %v, want supervisor E1", r)
+		}
+		if r := find(t, rs, "E3", "mitigation_review", "C3"); r.AssigneeRole != "owner" || *r.AssigneeID != "E1" {
+			t.Errorf("mitigation review %v", r)
+		}
+		absent(t, rs, "E6", "vetting_gap", "baseline:NPPV1") // RV satisfies NPPV1
+		count := len(rs)
+		again := must(t, dbURL, "plan", "--as-of", "2026-11-02", "--format", "json")
+		var res map[string]any
+		_ = json.Unmarshal([]byte(again.stdout), &res)
+		for _, k := range []string{"created", "updated", "cancelled", "completed"} {
+			if res[k] != 0.0 {
+				t.Errorf("re-plan %s = %v, want 0 (%s)", k, res[k], again.stdout)
+			}
+		}
+		if n := len(reviews(t, dbURL, "--as-of", "2026-11-02")); n != count {
+			t.Errorf("re-plan changed the number of open reviews: %d -> %d", count, n)
+		}
+		if got := len(reviews(t, dbURL, "--as-of", "2026-12-05", "--overdue")); got == 0 {
+			t.Errorf("nothing overdue a month later")
+		}
+	})
+}
+
+func TestReviewsListJSONHasExactlyTheSpecFields(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		r := must(t, dbURL, "reviews", "list", "--format", "json", "--employee", "E2", "--kind", "revetting")
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 1 {
+			t.Fatalf("list: %v %s", err, r.stdout)
+		}
+		var keys []string
+		for k := range rows[0] {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		want := []string{"acknowledged_at", "acknowledged_by", "assignee_id", "assignee_role", "completed_by", "completed_on", "due_on",
+			"employee_id", "escalation_level", "id", "kind", "opens_on", "outcome", "overdue", "reason", "source_ref", "status"}
+		if !reflect.DeepEqual(keys, want) {
+			t.Errorf("fields %v\nwant   %v", keys, want)
+		}
+		if rows[0]["assignee_id"] != nil || rows[0]["completed_on"] != nil || rows[0]["due_on"] != "2026-12-01" {
+			t.Errorf("row %v", rows[0])
+		}
+		csv := must(t, dbURL, "reviews", "list", "--format", "csv", "--employee", "E2", "--kind", "revetting")
+		if lines := strings.Split(strings.TrimSpace(csv.stdout), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "id,kind,employee_id") {
+			t.Errorf("csv:\n%s", csv.stdout)
+		}
+	})
+}
+
+func TestMoversLeaversAndNewClearances(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		// E4 moves from E2 to E3; E6 leaves; E5 joins post P3 (needs NPPV3).
+		next := strings.Replace(peopleCSV, "E4,Dan,Brown,dan@force.police.uk,U4,pcso,,P1,E2", "E4,Dan,Brown,dan@force.police.uk,U4,pcso,,P1,E3", 1)
+		next = strings.Replace(next, "E6,Fay,Green,fay@force.police.uk,,contractor,,P1,E3,2025-01-06,,active,\n", "", 1)
+		next = strings.Replace(next, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2", "E5,Eve,White,eve@force.police.uk,,volunteer,,P3,E2", 1)
+		must(t, dbURL, "import", "people", write(t, "p.csv", next), "--as-of", "2026-11-09")
+		rs := reviews(t, dbURL, "--as-of", "2026-11-09")
+		if r := find(t, rs, "E4", "integrity_review", "annual"); *r.AssigneeID != "E3" {
+			t.Errorf("mover's review still with %v", *r.AssigneeID)
+		}
+		for _, r := range rs {
+			if r.EmployeeID == "E6" {
+				t.Errorf("leaver still has %v", r)
+			}
+		}
+		gap := find(t, rs, "E5", "vetting_gap", "post:P3:NPPV3")
+		if gap.DueOn != "2026-11-09" {
+			t.Errorf("gap due %s, want the day found", gap.DueOn)
+		}
+		cancelled := reviews(t, dbURL, "--status", "cancelled", "--employee", "E6")
+		if len(cancelled) == 0 {
+			t.Errorf("the leaver's reviews were not cancelled")
+		}
+		// A week later the gap keeps its date; then a clearance closes it and renews E2's RV.
+		must(t, dbURL, "plan", "--as-of", "2026-11-16")
+		if g := find(t, reviews(t, dbURL), "E5", "vetting_gap", "post:P3:NPPV3"); g.DueOn != "2026-11-09" {
+			t.Errorf("gap moved to %s", g.DueOn)
+		}
+		must(t, dbURL, "import", "clearances", write(t, "c2.csv", "clearance_ref,employee_id,level,decision,decided_on\nC9,E5,NPPV3,granted,2026-11-17\nC10,E2,RV,granted,2026-11-17\n"), "--as-of", "2026-11-17")
+		rs = reviews(t, dbURL, "--status", "all")
+		if g := find(t, rs, "E5", "vetting_gap", "post:P3:NPPV3"); g.Status != "cancelled" {
+			t.Errorf("gap %v not closed", g)
+		}
+		if r := find(t, rs, "E2", "revetting", "C2"); r.Status != "completed" || r.Outcome == nil || *r.Outcome != "renewed" {
+			t.Errorf("old revetting %v, want completed renewed", r)
+		}
+		if r := find(t, rs, "E2", "revetting", "C10"); r.Status != "open" || r.DueOn != "2036-11-17" {
+			t.Errorf("new revetting %v", r)
+		}
+		for _, r := range cancelled {
+			if strings.Contains(r.String(), "cancelled") && r.EmployeeID != "E6" {
+				t.Errorf("%v", r)
+			}
+		}
+	})
+}
+
+func TestLifecycleCompletionsAndRefusals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		ir := find(t, reviews(t, dbURL), "E2", "integrity_review", "annual")
+		id := fmt.Sprint(ir.ID)
+		if r := vettingd(t, dbURL, "", "reviews", "complete", id, "--by", "E1", "--outcome", "fine"); r.code != 2 || !strings.Contains(r.stderr, "satisfactory or concerns") {
+			t.Errorf("bad outcome: exit %d %s", r.code, r.stderr)
+		}
+		must(t, dbURL, "reviews", "ack", id, "--by", "E1", "--as-of", "2026-11-03")
+		if r := vettingd(t, dbURL, "", "reviews", "ack", id, "--by", "E1"); r.code != 1 || !strings.Contains(r.stderr, "only an open review can be acknowledged") {
+			t.Errorf("second ack: exit %d %s", r.code, r.stderr)
+		}
+		must(t, dbURL, "reviews", "complete", id, "--by", "E1", "--outcome", "concerns", "--declare", "business_interest", "--declare", "gifts",
+			"--on", "2026-11-04", "--as-of", "2026-11-05")
+		if r := vettingd(t, dbURL, "", "reviews", "complete", id, "--by", "E1", "--outcome", "concerns"); r.code != 1 || !strings.Contains(r.stderr, "already completed") {
+			t.Errorf("second completion: exit %d %s", r.code, r.stderr)
+		}
+		rs := reviews(t, dbURL, "--as-of", "2026-11-05")
+		if r := find(t, rs, "E2", "integrity_review", "annual"); r.DueOn != "2027-11-04" {
+			t.Errorf("next integrity review due %s, want completed + 12 months", r.DueOn)
+		}
+		bi := find(t, rs, "E2", "circumstances_assessment", fmt.Sprintf("IR%d-business_interest", ir.ID))
+		if bi.AssigneeRole != "psd" {
+			t.Errorf("business interest declaration assessed by %s, want psd", bi.AssigneeRole)
+		}
+		concerns := find(t, rs, "E2", "circumstances_assessment", fmt.Sprintf("IR%d-concerns", ir.ID))
+		if concerns.AssigneeRole != "vetting_unit" {
+			t.Errorf("concerns assessed by %s", concerns.AssigneeRole)
+		}
+		absent(t, rs, "E2", "circumstances_assessment", fmt.Sprintf("IR%d-gifts", ir.ID))
+		// Assessing as additional risk writes the report and opens the vetting review.
+		must(t, dbURL, "reviews", "complete", fmt.Sprint(concerns.ID), "--by", "E1", "--outcome", "additional_risk", "--as-of", "2026-11-06")
+		if r := find(t, reviews(t, dbURL, "--as-of", "2026-11-06"), "E2", "vetting_review", concerns.SourceRef); r.DueOn != "2026-12-04" {
+			t.Errorf("vetting review due %s, want assessed + 28 days", r.DueOn)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT assessment FROM circumstances_reports WHERE report_ref = $1", concerns.SourceRef); got[0] != "additional_risk" {
+			t.Errorf("report assessment = %v", got)
+		}
+		// Importing a report with its assessment completes the open assessment.
+		must(t, dbURL, "import", "circumstances", write(t, "r.csv", "report_ref,employee_id,category,reported_on\nR7,E4,finances,2026-11-06\n"), "--as-of", "2026-11-06")
+		find(t, reviews(t, dbURL), "E4", "circumstances_assessment", "R7")
+		must(t, dbURL, "import", "circumstances", write(t, "r.csv", "report_ref,employee_id,category,reported_on,assessment,assessed_on\nR7,E4,finances,2026-11-06,no_additional_risk,2026-11-08\n"), "--as-of", "2026-11-08")
+		if r := find(t, reviews(t, dbURL, "--status", "all"), "E4", "circumstances_assessment", "R7"); r.Status != "completed" || *r.Outcome != "no_additional_risk" {
+			t.Errorf("assessment after import: %v", r)
+		}
+		if r := vettingd(t, dbURL, "", "reviews", "complete", "99999", "--by", "E1"); r.code != 1 || !strings.Contains(r.stderr, "not found") {
+			t.Errorf("unknown review: exit %d %s", r.code, r.stderr)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT action FROM audit_log WHERE action LIKE 'review_%' ORDER BY id"); !slices.Equal(got,
+			[]string{"review_acknowledged", "review_completed", "review_completed"}) {
+			t.Errorf("audited lifecycle = %v", got)
+		}
+	})
+}
+
+func TestDryRunPlanWritesNothingAndDrawsAreReproducible(t *testing.T) {
+	pol := write(t, "policy.toml", "[random_revetting]\nannual_rate = 1.0\n")
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL) // planned on import, without the policy: a draw of round(6 × 0.02 / 12) = 0; no clearances, so no revetting excludes anyone
+		before := storetest.Count(t, dbURL, "reviews")
+		r := must(t, dbURL, "plan", "--dry-run", "--as-of", "2026-12-01", "--policy", pol, "--format", "json")
+		var res map[string]any
+		_ = json.Unmarshal([]byte(r.stdout), &res)
+		if res["dry_run"] != true || res["draw"] == nil {
+			t.Errorf("dry run: %s", r.stdout)
+		}
+		if storetest.Count(t, dbURL, "reviews") != before || storetest.Count(t, dbURL, "revetting_draws") != 1 {
+			t.Fatalf("a dry run wrote")
+		}
+		must(t, dbURL, "plan", "--as-of", "2026-12-01", "--policy", pol)
+		var draws []store.DrawRecord
+		if err := json.Unmarshal([]byte(must(t, dbURL, "draws", "--format", "json").stdout), &draws); err != nil || len(draws) != 2 {
+			t.Fatalf("draws: %v %v", err, draws)
+		}
+		dec := draws[0] // newest first
+		if dec.Month != "2026-12" || dec.Chosen != 1 || dec.Population != 6 || dec.Seed != scheduler.DrawSeed("2026-12") {
+			t.Fatalf("draw %+v", dec)
+		}
+		eligible := storetest.Query(t, dbURL, `SELECT employee_id FROM people p WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.employee_id = p.employee_id
+			AND r.kind IN ('revetting', 'vetting_review') AND r.status IN ('open','acknowledged') AND r.created_on < '2026-12-01') ORDER BY employee_id`)
+		if got := scheduler.Choose(eligible, 1, dec.Seed); !slices.Equal(got, dec.People) {
+			t.Errorf("re-running the draw chose %v, recorded %v (eligible %v)", got, dec.People, eligible)
+		}
+		find(t, reviews(t, dbURL), dec.People[0], "random_revetting", "draw:2026-12")
+		// A second run in the month draws nothing more.
+		must(t, dbURL, "plan", "--as-of", "2026-12-15", "--policy", pol)
+		if n := storetest.Count(t, dbURL, "revetting_draws"); n != 2 {
+			t.Errorf("draws = %d", n)
+		}
+	})
+}
+
+func TestTwoPlannersAtOnceOnPostgres(t *testing.T) {
+	dbURL := storetest.URL(t, "postgres")
+	force(t, dbURL)
+	must(t, dbURL, "import", "clearances", write(t, "c.csv", clearancesCSV), "--as-of", "2026-11-02")
+	ctx := context.Background()
+	// Remove the reviews the imports planned, so both planners have work.
+	s, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	open := "SELECT COUNT(*) FROM reviews WHERE status IN ('open', 'acknowledged')"
+	want := storetest.Query(t, dbURL, open)[0]
+	if _, err := s.DB().Exec("DELETE FROM reviews"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &scheduler.Planner{Store: s, Policy: policy.Default()}
+			_, errs[i] = p.Run(ctx, civil.MustParse("2026-11-02"), "test", false)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := storetest.Query(t, dbURL, open)[0]; got != want {
+		t.Errorf("four planners at once left %s open reviews, one leaves %s", got, want)
+	}
+	if total := fmt.Sprint(storetest.Count(t, dbURL, "reviews")); total != want {
+		t.Errorf("four planners at once wrote %s reviews (some created twice and closed?), want %s", total, want)
+	}
+}
