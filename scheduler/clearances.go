@@ -32,7 +32,9 @@ func (f *facts) expiry(c store.Clearance) civil.Date {
 	return c.DecidedOn.AddMonths(f.pol.Revetting.ValidityMonths[c.Level])
 }
 
-func isGrant(decision string) bool { return decision == "granted" || decision == "granted_with_conditions" }
+func isGrant(decision string) bool {
+	return decision == "granted" || decision == "granted_with_conditions"
+}
 
 // currentClearances are the levels a current person holds on the as-of
 // date: the latest decision of the level is a grant whose expiry is after it.

@@ -57,4 +57,3 @@ func drawIfDue(ctx context.Context, pt *store.PlanTx, pol policy.RandomRevetting
 	d.Chosen = len(d.People)
 	return d, pt.RecordDraw(ctx, *d)
 }
-
