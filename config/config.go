@@ -6,18 +6,25 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // Config is the daemon's and the CLI's configuration.
 type Config struct {
-	DatabaseURL string
-	Location    *time.Location
-	PolicyPath  string
-	LogFormat   string
-	LogLevel    string
+	DatabaseURL  string
+	Location     *time.Location
+	PolicyPath   string
+	LogFormat    string
+	LogLevel     string
+	Listen       string
+	BaseURL      string
+	PlanSchedule string
 }
 
 type option struct {
@@ -44,6 +51,31 @@ var options = []option{
 		return nil
 	}},
 	{name: "VETTINGD_POLICY", set: func(c *Config, v string) error { c.PolicyPath = v; return nil }},
+	{name: "VETTINGD_LISTEN", def: "127.0.0.1:8080", set: func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("must be HOST:PORT (e.g. 127.0.0.1:8080)")
+		}
+		c.Listen = v
+		return nil
+	}},
+	{name: "VETTINGD_BASE_URL", set: func(c *Config, v string) error {
+		if v == "" {
+			v = "http://" + c.Listen
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("must be an http:// or https:// URL")
+		}
+		c.BaseURL = strings.TrimSuffix(v, "/")
+		return nil
+	}},
+	{name: "VETTINGD_PLAN_SCHEDULE", def: "@hourly", set: func(c *Config, v string) error {
+		if _, err := cron.ParseStandard(v); err != nil {
+			return fmt.Errorf("is not a cron expression: %v", err)
+		}
+		c.PlanSchedule = v
+		return nil
+	}},
 	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
 		return oneOf(&c.LogFormat, v, "text", "json")
 	}},

@@ -39,6 +39,7 @@ func init() {
 type Store struct {
 	db      *sqlx.DB
 	dialect Dialect
+	path    string // the SQLite file
 }
 
 // Open connects to a database named by a URL: postgres://… (or
@@ -65,7 +66,11 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the database: %w", redact(err, dbURL))
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	st := &Store{db: db, dialect: dialect}
+	if dialect == SQLite {
+		st.path = strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "//")
+	}
+	return st, nil
 }
 
 func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/spf13/cobra"
+
+	"vettingd/scheduler"
+	"vettingd/server"
+	"vettingd/store"
+)
+
+// logger builds the daemon's structured logger from the configuration.
+func (a *app) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(a.cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if a.cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the daemon: the planner at start and on its schedule, and the HTTP server",
+		Args:  args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := store.Open(cmd.Context(), a.cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return a.serve(cmd.Context(), s, nil)
+		},
+	}
+}
+
+// serve migrates, holds the database, starts the planner service and the
+// HTTP server, and runs until ctx ends (SIGINT or SIGTERM), then stops both
+// gracefully. started, if set, is told the address once it listens.
+func (a *app) serve(ctx context.Context, s *store.Store, started func(addr string)) error {
+	log := a.logger(a.env.Stderr)
+	release, err := s.HoldForServe()
+	if err != nil {
+		return err
+	}
+	defer release()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log}
+	if a.flagAs != "" {
+		svc.AsOf = a.asOf // what-if: the daemon plans as of a fixed date
+	}
+	svc.Planner.Log = log
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	defer svc.Stop(30 * time.Second)
+	interval := scheduleInterval(a.cfg.PlanSchedule)
+	checks := server.Checks{
+		"database": s.Ping,
+		"planner": func(context.Context) error {
+			last := svc.LastSuccess()
+			if last.IsZero() {
+				return errors.New("the planner has not completed a run since start")
+			}
+			if age := time.Since(last); age > 2*interval+time.Minute {
+				return fmt.Errorf("the planner last completed %s ago", age.Round(time.Second))
+			}
+			return nil
+		},
+	}
+	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
+	err = server.Serve(ctx, a.cfg.Listen, server.New(checks), started)
+	log.Info("Stopping")
+	return err
+}
+
+// scheduleInterval estimates the time between two runs of a cron schedule.
+func scheduleInterval(spec string) time.Duration {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return time.Hour
+	}
+	first := sched.Next(time.Now())
+	return sched.Next(first).Sub(first)
+}

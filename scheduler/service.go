@@ -1,0 +1,140 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"vettingd/civil"
+)
+
+// DefaultSchedule plans hourly.
+const DefaultSchedule = "@hourly"
+
+// Service runs the planner at start (catching up after downtime) and then
+// on a cron schedule in the force's zone. Cron only wakes it: the database
+// decides what is due, so a tick lost to a restart or a clock change is made
+// good by the next.
+type Service struct {
+	Planner  *Planner
+	Schedule string         // cron expression; DefaultSchedule when empty
+	Location *time.Location // the force's zone
+	AsOf     civil.Date     // a fixed as-of date (what-if); zero for today
+	Timeout  time.Duration  // per run; 10 minutes when zero
+	Log      *slog.Logger
+
+	cron    *cron.Cron
+	running sync.Mutex
+	lastOK  atomic.Pointer[time.Time]
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// ParseSchedule checks a cron expression (five fields, or a descriptor
+// such as @hourly; CRON_TZ= may prefix it).
+func ParseSchedule(spec string) error {
+	_, err := cron.ParseStandard(spec)
+	return err
+}
+
+// Start plans once, then on the schedule until Stop.
+func (s *Service) Start(ctx context.Context) error {
+	if s.Schedule == "" {
+		s.Schedule = DefaultSchedule
+	}
+	if s.Timeout == 0 {
+		s.Timeout = 10 * time.Minute
+	}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.cron = cron.New(cron.WithLocation(s.Location), cron.WithLogger(cronLogger{s.Log}))
+	if _, err := s.cron.AddFunc(s.Schedule, func() { _, _ = s.RunOnce(s.ctx) }); err != nil {
+		return fmt.Errorf("plan schedule %q: %w", s.Schedule, err)
+	}
+	go func() { _, _ = s.RunOnce(s.ctx) }()
+	s.cron.Start()
+	return nil
+}
+
+// Stop stops the schedule and waits up to grace for a run under way, then
+// cancels it.
+func (s *Service) Stop(grace time.Duration) {
+	if s.cron == nil {
+		return
+	}
+	done := s.cron.Stop()
+	wait := make(chan struct{})
+	go func() { s.running.Lock(); s.running.Unlock(); close(wait) }() //nolint:staticcheck // waits for a run to end
+	select {
+	case <-wait:
+	case <-time.After(grace):
+		s.cancel()
+		<-wait
+	}
+	<-done.Done()
+	s.cancel()
+}
+
+// LastSuccess returns when the planner last finished a run, or zero.
+func (s *Service) LastSuccess() time.Time {
+	if t := s.lastOK.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
+}
+
+// RunOnce plans now unless a run is already under way (then it skips and
+// says so). A panic in the planner is recovered and reported as an error.
+func (s *Service) RunOnce(ctx context.Context) (res Result, err error) {
+	if !s.running.TryLock() {
+		s.log().Info("Planner still running; this tick is skipped")
+		return res, fmt.Errorf("planner already running")
+	}
+	defer s.running.Unlock()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("planner panicked: %v", p)
+			s.log().Error("Planner failed", slog.Any("error", err))
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	defer cancel()
+	asOf := s.AsOf
+	if asOf.IsZero() {
+		asOf = civil.Today(s.Location)
+	}
+	res, err = s.Planner.Run(ctx, asOf, "vettingd", false)
+	if err != nil {
+		s.log().Error("Planner failed", slog.Any("error", err))
+		return res, err
+	}
+	now := time.Now()
+	s.lastOK.Store(&now)
+	return res, nil
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// cronLogger sends cron's own messages to slog.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) {
+	if c.l != nil {
+		c.l.Debug("cron: "+msg, kv...)
+	}
+}
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	if c.l != nil {
+		c.l.Error("cron: "+msg, append(kv, slog.Any("error", err))...)
+	}
+}

@@ -1,0 +1,66 @@
+// Package server is vettingd's HTTP face: health and readiness now, the API
+// and web pages as they arrive. It calls the scheduler and the store; it
+// holds no rules of its own.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Checks answer readiness: each returns nil when its part is healthy.
+type Checks map[string]func(ctx context.Context) error
+
+// New returns the handler for every route.
+func New(ready Checks) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		status, body := http.StatusOK, map[string]string{}
+		for name, check := range ready {
+			if err := check(ctx); err != nil {
+				status, body[name] = http.StatusServiceUnavailable, err.Error()
+			} else {
+				body[name] = "ok"
+			}
+		}
+		writeJSON(w, status, body)
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Serve runs an http.Server on addr with sensible timeouts until ctx ends,
+// then shuts it down gracefully.
+func Serve(ctx context.Context, addr string, h http.Handler, ready func(addr string)) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	ln, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		return srv.Shutdown(shut)
+	}
+}
