@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -13,15 +14,15 @@ import (
 
 // AuditEntry is one line of the append-only audit log.
 type AuditEntry struct {
-	ID       int64     `db:"id"`
-	At       time.Time `db:"at"`
-	Actor    string    `db:"actor"`
-	Action   string    `db:"action"`
-	Entity   string    `db:"entity"`
-	EntityID string    `db:"entity_id"`
-	Detail   string    `db:"detail"` // JSON
-	PrevHash string    `db:"prev_hash"`
-	Hash     string    `db:"hash"`
+	ID       int64     `db:"id" json:"id"`
+	At       time.Time `db:"at" json:"at"`
+	Actor    string    `db:"actor" json:"actor"`
+	Action   string    `db:"action" json:"action"`
+	Entity   string    `db:"entity" json:"entity"`
+	EntityID string    `db:"entity_id" json:"entity_id"`
+	Detail   string    `db:"detail" json:"detail"` // JSON
+	PrevHash string    `db:"prev_hash" json:"prev_hash"`
+	Hash     string    `db:"hash" json:"hash"`
 }
 
 // genesisHash is the predecessor of the first entry.
@@ -77,4 +78,42 @@ func (s *Store) AuditEntries(ctx context.Context, after int64, limit int) ([]Aud
 		return nil, fmt.Errorf("store: audit entries: %w", err)
 	}
 	return out, nil
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// AuditBreak names the first entry of the log that does not verify.
+type AuditBreak struct {
+	ID     int64
+	Reason string
+}
+
+// VerifyAudit walks the whole log in order and returns the first entry
+// whose link to its predecessor or whose own hash does not hold, or nil
+// when the chain is intact. It also returns how many entries it checked.
+func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int, error) {
+	prev, n := genesisHash, 0
+	var after int64
+	for {
+		batch, err := s.AuditEntries(ctx, after, 5000)
+		if err != nil {
+			return nil, n, err
+		}
+		if len(batch) == 0 {
+			return nil, n, nil
+		}
+		for _, e := range batch {
+			n++
+			if e.PrevHash != prev {
+				return &AuditBreak{e.ID, "its link to the previous entry is broken (an entry was removed, inserted or altered)"}, n, nil
+			}
+			if HashAudit(e) != e.Hash {
+				return &AuditBreak{e.ID, "its content does not match its hash (the entry was altered)"}, n, nil
+			}
+			prev, after = e.Hash, e.ID
+		}
+	}
 }

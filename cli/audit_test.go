@@ -1,0 +1,80 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"vettingd/store"
+	"vettingd/store/storetest"
+)
+
+func TestAuditChainVerifiesAndCatchesTampering(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		r := must(t, dbURL, "audit", "verify")
+		if !strings.Contains(r.stdout, "Audit log intact") {
+			t.Fatalf("verify: %s", r.stdout)
+		}
+		export := must(t, dbURL, "audit", "export", "--since", "2000-01-01")
+		lines := strings.Split(strings.TrimSpace(export.stdout), "\n")
+		if n := storetest.Count(t, dbURL, "audit_log"); len(lines) != n || n < 4 {
+			t.Fatalf("export wrote %d lines for %d entries", len(lines), n)
+		}
+		db, err := store.Open(t.Context(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.DB().Exec(`UPDATE audit_log SET actor = 'mallory' WHERE id = 2`); err == nil {
+			t.Fatal("the audit log accepted an UPDATE")
+		}
+		if _, err := db.DB().Exec(`DELETE FROM audit_log WHERE id = 2`); err == nil {
+			t.Fatal("the audit log accepted a DELETE")
+		}
+		// Someone with the power to drop the guard alters an entry: verify names it.
+		disable, enable := `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`, `ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`
+		if db.Dialect() == store.SQLite {
+			disable, enable = `DROP TRIGGER audit_log_no_update`, `SELECT 1`
+		}
+		for _, q := range []string{disable, `UPDATE audit_log SET actor = 'mallory' WHERE id = 3`, enable} {
+			if _, err := db.DB().Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		bad := vettingd(t, dbURL, "", "audit", "verify")
+		if bad.code != 1 || !strings.Contains(bad.stderr, "audit log broken at entry 3: its content does not match its hash") {
+			t.Errorf("tampered: exit %d, %s", bad.code, bad.stderr)
+		}
+	})
+}
+
+func TestTokensAreShownOnceAndStoredHashed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		r := must(t, dbURL, "token", "create", "--role", "supervisor", "--employee", "E2", "--name", "Bob's inbox")
+		token := strings.TrimSpace(r.stdout)
+		if !strings.HasPrefix(token, "vtd_") || len(token) < 40 || strings.Contains(token, "\n") {
+			t.Fatalf("token output %q", r.stdout)
+		}
+		stored := storetest.Query(t, dbURL, "SELECT token_hash FROM api_tokens")
+		if len(stored) != 1 || stored[0] != store.HashToken(token) || strings.Contains(storetest.Dump(t, dbURL), token) {
+			t.Errorf("token not stored as its hash only: %v", stored)
+		}
+		list := must(t, dbURL, "token", "list")
+		if !strings.Contains(list.stdout, "Bob's inbox") || strings.Contains(list.stdout, token) {
+			t.Errorf("list: %s", list.stdout)
+		}
+		for _, bad := range [][]string{{"--role", "supervisor"}, {"--role", "hr", "--employee", "E2"}, {"--role", "king"}, {"--role", "supervisor", "--employee", "E404"}} {
+			if r := vettingd(t, dbURL, "", append([]string{"token", "create"}, bad...)...); r.code != 2 {
+				t.Errorf("token create %v: exit %d", bad, r.code)
+			}
+		}
+		must(t, dbURL, "token", "revoke", "1")
+		if r := vettingd(t, dbURL, "", "token", "revoke", "1"); r.code != 1 {
+			t.Errorf("second revoke: exit %d", r.code)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT action FROM audit_log WHERE entity = 'token' ORDER BY id"); strings.Join(got, ",") != "token_created,token_revoked" {
+			t.Errorf("token audit %v", got)
+		}
+	})
+}
