@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vettingd/synth"
+)
+
+func (a *app) generateCommand() *cobra.Command {
+	var people, posts int
+	var seed uint64
+	var out string
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write the CSV files of a synthetic force (for trials, demos and benchmarks)",
+		Long: "Write one CSV file per import kind for a synthetic force of --people people, with realistic\n" +
+			"posts, supervisor trees, clearances of every level and a sprinkling of vetting events.\n" +
+			"The same --seed gives the same files. No real person's data is involved.",
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if people < 1 {
+				return usageErr("--people must be at least 1")
+			}
+			asOf := time.Date(a.asOf.Year, a.asOf.Month, a.asOf.Day, 0, 0, 0, 0, time.UTC)
+			files, err := synth.Write(out, synth.Config{People: people, Posts: posts, Seed: seed, AsOf: asOf})
+			if err != nil {
+				return err
+			}
+			for _, k := range synth.Kinds() {
+				fmt.Fprintln(a.env.Stdout, files[k])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&people, "people", 2000, "number of people")
+	cmd.Flags().IntVar(&posts, "posts", 0, "number of posts (default: people/100, between 10 and 3,000)")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	cmd.Flags().StringVarP(&out, "out", "o", "force", "directory to write the files into")
+	return cmd
+}

@@ -1,0 +1,37 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"vettingd/store/storetest"
+)
+
+// A generated force imports cleanly through the command line on both
+// backends, plans, and re-plans to nothing.
+func TestGeneratedForceImportsAndPlans(t *testing.T) {
+	dir := t.TempDir()
+	must(t, "sqlite:"+dir+"/unused.db", "generate", "--people", "1500", "-o", dir, "--as-of", "2026-11-02")
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		for _, k := range []string{"posts", "people", "clearances", "misconduct", "circumstances", "adverse", "interests", "associations"} {
+			r := must(t, dbURL, "import", k, dir+"/"+k+".csv", "--format", "json", "--as-of", "2026-11-02")
+			m := report(t, r)
+			if m["created"] != m["rows"] || m["rows"] == 0.0 {
+				t.Errorf("%s: %v", k, r.stdout)
+			}
+		}
+		again := must(t, dbURL, "plan", "--as-of", "2026-11-02", "--format", "json")
+		var res map[string]any
+		_ = json.Unmarshal([]byte(again.stdout), &res)
+		if res["created"] != 0.0 || res["cancelled"] != 0.0 || res["updated"] != 0.0 || res["people"] != 1500.0 {
+			t.Errorf("re-plan: %s", again.stdout)
+		}
+		kinds := storetest.Query(t, dbURL, "SELECT DISTINCT kind FROM reviews ORDER BY kind")
+		for _, k := range []string{"integrity_review", "revetting", "vetting_gap", "vetting_review", "supervisor_briefing"} {
+			if !strings.Contains(strings.Join(kinds, ","), k) {
+				t.Errorf("no %s reviews planned (have %v)", k, kinds)
+			}
+		}
+	})
+}
