@@ -412,7 +412,7 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 		return err
 	}
 	for _, p := range cycles {
-		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors leads back to this person", p.Value)})
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors above this person goes round in a circle", p.Value)})
 	}
 	return nil
 }

@@ -8,8 +8,10 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// valuesList returns "($1, $2), ($3, $4)…" for n rows of width columns.
-func valuesList(n, width int) string {
+// valuesList returns "($1, $2), ($3, $4)…" for n rows of width columns;
+// on SQLite "(?, ?), (?, ?)…", because modernc's driver looks each $N up by
+// name, which costs time in proportion to the number of parameters.
+func (s *Store) valuesList(n, width int) string {
 	var b strings.Builder
 	for r := 0; r < n; r++ {
 		if r > 0 {
@@ -20,7 +22,11 @@ func valuesList(n, width int) string {
 			if c > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "$%d", r*width+c+1)
+			if s.dialect == SQLite {
+				b.WriteByte('?')
+			} else {
+				fmt.Fprintf(&b, "$%d", r*width+c+1)
+			}
 		}
 		b.WriteByte(')')
 	}
@@ -33,14 +39,14 @@ const batchRows = 256
 
 // insertRows inserts rows (each of width values) with one statement per
 // batchRows rows: "INSERT INTO t (cols) VALUES " is the prefix.
-func insertRows(ctx context.Context, tx *sqlx.Tx, prefix string, width int, rows [][]any) error {
+func (s *Store) insertRows(ctx context.Context, tx *sqlx.Tx, prefix string, width int, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(len(rows), batchRows)
 		args := make([]any, 0, n*width)
 		for _, r := range rows[:n] {
 			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, prefix+valuesList(n, width), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, prefix+s.valuesList(n, width), args...); err != nil {
 			return err
 		}
 		rows = rows[n:]

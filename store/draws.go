@@ -60,7 +60,7 @@ func (pt *PlanTx) RecordDraw(ctx context.Context, d DrawRecord) error {
 	for i, id := range d.People {
 		rows[i] = []any{d.Month, id}
 	}
-	if err := insertRows(ctx, pt.tx, `INSERT INTO revetting_draw_people (month, employee_id) VALUES `, 2, rows); err != nil {
+	if err := pt.s.insertRows(ctx, pt.tx, `INSERT INTO revetting_draw_people (month, employee_id) VALUES `, 2, rows); err != nil {
 		return fmt.Errorf("store: record draw: %w", err)
 	}
 	return nil

@@ -113,6 +113,10 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
 	it := &ImportTx{s: s, tx: tx, t: t, now: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := s.noJIT(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
 	if err := it.createStage(ctx); err != nil {
 		_ = tx.Rollback()
 		return nil, err
@@ -185,7 +189,7 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 func (it *ImportTx) startBatches(ctx context.Context) error {
 	width := len(it.t.Columns) + 1
 	prefix := "INSERT INTO " + stage + " (line, " + strings.Join(it.columnNames(), ", ") + ") VALUES "
-	insert := func(n int) string { return prefix + valuesList(n, width) }
+	insert := func(n int) string { return prefix + it.s.valuesList(n, width) }
 	full, err := it.tx.PrepareContext(ctx, insert(batchRows))
 	if err != nil {
 		return fmt.Errorf("store: staging insert: %w", err)
@@ -235,10 +239,13 @@ func (it *ImportTx) EndStaging(ctx context.Context) error {
 		return fmt.Errorf("store: staging: %w", err)
 	}
 	stmts := []string{"CREATE INDEX import_stage_key ON " + stage + " (" + it.t.Key + ")"}
+	if it.t.Table == "people" {
+		stmts = append(stmts, "CREATE INDEX import_stage_supervisor ON "+stage+" (supervisor_id)")
+	}
 	if it.s.dialect == Postgres {
-		// Temporary tables are never analysed automatically; without
-		// statistics the planner guesses badly for the joins that follow.
-		stmts = append(stmts, "ANALYZE "+stage)
+		// Temporary tables are never analysed automatically, and without
+		// statistics the planner picks poor joins for the checks.
+		stmts = append(stmts, "ANALYZE "+stage+" ("+strings.Join(it.joinColumns(), ", ")+")")
 	}
 	for _, q := range stmts {
 		if _, err := it.tx.ExecContext(ctx, q); err != nil {
@@ -246,6 +253,17 @@ func (it *ImportTx) EndStaging(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// joinColumns are the staged columns the checks join on: the key and the references.
+func (it *ImportTx) joinColumns() []string {
+	cols := []string{it.t.Key}
+	for _, c := range it.t.Columns {
+		if c.Name != it.t.Key && strings.HasSuffix(c.Name, "_id") {
+			cols = append(cols, c.Name)
+		}
+	}
+	return cols
 }
 
 // Duplicates returns every staged row whose key appeared on an earlier line.
@@ -288,27 +306,41 @@ func (it *ImportTx) MissingRefs(ctx context.Context, refs []Ref) ([]Problem, err
 // maxChain bounds a walk up a supervisor chain; real chains are a dozen deep.
 const maxChain = 100
 
-// SupervisorCycles returns the staged people whose supervisor chain, as it
-// would be after the import, leads back to themselves. Only a staged edge
-// can close a cycle, so walks start from staged rows; in a snapshot the
-// chain follows this file alone.
+// SupervisorCycles returns the staged people whose chain of supervisors, as
+// it would be after the import, goes round in a circle instead of reaching
+// the top — those on the circle and those beneath it. A self-supervisor is
+// reported on its own and left out here.
 func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Problem, error) {
-	next, join := "s.supervisor_id", ""
-	if !snapshot {
-		next = "CASE WHEN s.employee_id IS NOT NULL THEN s.supervisor_id ELSE p.supervisor_id END"
-		join = " LEFT JOIN people p ON p.employee_id = w.cur"
+	if snapshot {
+		return it.problems(ctx, cyclesInFile, "supervisor_id", false)
 	}
-	q := `WITH RECURSIVE walk(start, cur, depth) AS (
-			SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id <> employee_id
-			UNION ALL
-			SELECT w.start, ` + next + `, w.depth + 1 FROM walk w
-			LEFT JOIN ` + stage + ` s ON s.employee_id = w.cur` + join + `
-			WHERE w.cur <> w.start AND w.depth < ` + fmt.Sprint(maxChain) + `
-		)
-		SELECT DISTINCT s.line, s.supervisor_id, 0 FROM walk w JOIN ` + stage + ` s ON s.employee_id = w.start
-		WHERE w.cur = w.start ORDER BY s.line`
-	return it.problems(ctx, q, "supervisor_id", false)
+	return it.problems(ctx, cyclesWithDatabase, "supervisor_id", false)
 }
+
+// cyclesInFile peels the file's tree from its roots down, each person once
+// (a person on or under a circle is never reached, so nobody is reached
+// twice); whoever is not reached hangs from a circle.
+const cyclesInFile = `WITH RECURSIVE reached(id) AS (
+		SELECT s.employee_id FROM ` + stage + ` s WHERE s.supervisor_id IS NULL
+			OR NOT EXISTS (SELECT 1 FROM ` + stage + ` x WHERE x.employee_id = s.supervisor_id)
+		UNION ALL
+		SELECT s.employee_id FROM reached r JOIN ` + stage + ` s ON s.supervisor_id = r.id
+	)
+	SELECT s.line, s.supervisor_id, 0 FROM ` + stage + ` s LEFT JOIN reached r ON r.id = s.employee_id
+	WHERE r.id IS NULL AND s.supervisor_id <> s.employee_id ORDER BY s.line`
+
+// cyclesWithDatabase walks up from each staged person, following the file
+// where it names the supervisor and the database elsewhere: only a staged
+// edge can close a circle, and a delta is usually small.
+var cyclesWithDatabase = `WITH RECURSIVE walk(start, cur, depth) AS (
+		SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id <> employee_id
+		UNION ALL
+		SELECT w.start, CASE WHEN s.employee_id IS NOT NULL THEN s.supervisor_id ELSE p.supervisor_id END, w.depth + 1
+		FROM walk w LEFT JOIN ` + stage + ` s ON s.employee_id = w.cur LEFT JOIN people p ON p.employee_id = w.cur
+		WHERE w.cur <> w.start AND w.depth < ` + fmt.Sprint(maxChain) + `
+	)
+	SELECT DISTINCT s.line, s.supervisor_id, 0 FROM walk w JOIN ` + stage + ` s ON s.employee_id = w.start
+	WHERE w.cur = w.start OR w.depth = ` + fmt.Sprint(maxChain) + ` ORDER BY s.line`
 
 func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bool) ([]Problem, error) {
 	rows, err := it.tx.QueryContext(ctx, q)
@@ -437,19 +469,25 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 
 func (it *ImportTx) merge(ctx context.Context, asOf civil.Date) error {
 	names := it.columnNames()
+	t, k := it.t.Table, it.t.Key
 	var sets []string
 	for _, n := range names {
-		if n != it.t.Key {
-			sets = append(sets, n+" = excluded."+n)
+		if n != k {
+			sets = append(sets, n+" = s."+n)
 		}
 	}
-	sets = append(sets, "updated_at = excluded.updated_at")
-	q := `INSERT INTO ` + it.t.Table + ` (` + strings.Join(names, ", ") + `, first_imported_on, updated_at)
-		SELECT ` + strings.Join(names, ", ") + `, ` + it.s.date(1) + `, ` + it.s.timestamp(2) + ` FROM ` + stage + ` WHERE true
-		ON CONFLICT (` + it.t.Key + `) DO UPDATE SET ` + strings.Join(sets, ", ") + `
-		WHERE ` + it.changed(it.t.Table, "excluded")
-	if _, err := it.tx.ExecContext(ctx, q, asOf, it.now); err != nil {
-		return fmt.Errorf("store: merge %s: %w", it.t.Table, err)
+	// New rows first with a plain INSERT (cheaper than a speculative
+	// INSERT … ON CONFLICT per row), so that updates may point at them.
+	insert := `INSERT INTO ` + t + ` (` + strings.Join(names, ", ") + `, first_imported_on, updated_at)
+		SELECT ` + strings.Join(names, ", ") + `, ` + it.s.date(1) + `, ` + it.s.timestamp(2) + ` FROM ` + stage + ` s
+		WHERE NOT EXISTS (SELECT 1 FROM ` + t + ` t WHERE t.` + k + ` = s.` + k + `)`
+	update := `UPDATE ` + t + ` SET ` + strings.Join(sets, ", ") + `, updated_at = $1 FROM ` + stage + ` s
+		WHERE ` + t + `.` + k + ` = s.` + k + ` AND ` + it.changed(t, "s")
+	if _, err := it.tx.ExecContext(ctx, insert, asOf, it.now); err != nil {
+		return fmt.Errorf("store: merge %s: %w", t, err)
+	}
+	if _, err := it.tx.ExecContext(ctx, update, it.now); err != nil {
+		return fmt.Errorf("store: merge %s: %w", t, err)
 	}
 	return nil
 }

@@ -194,6 +194,9 @@ func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun 
 		return PlanStats{}, fmt.Errorf("store: begin plan: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.noJIT(ctx, tx); err != nil {
+		return PlanStats{}, err
+	}
 	if s.dialect == Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, planLockKey); err != nil {
 			return PlanStats{}, fmt.Errorf("store: plan lock: %w", err)

@@ -40,7 +40,7 @@ func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 		pt.log = append(pt.log, fmt.Sprintf("%s %d %s %s %s %s %s %s", c.Action, c.ID, c.Want.Kind, c.Want.EmployeeID,
 			c.Want.SourceRef, c.Want.DueOn, c.Want.AssigneeID, c.Reason))
 	}
-	err := insertRows(ctx, pt.tx, `INSERT INTO reviews (kind, employee_id, reason, source_ref, due_on, opens_on, assignee_role,
+	err := pt.s.insertRows(ctx, pt.tx, `INSERT INTO reviews (kind, employee_id, reason, source_ref, due_on, opens_on, assignee_role,
 		assignee_id, created_on, created_at, updated_at) VALUES `, 11, creates)
 	if err != nil {
 		return fmt.Errorf("store: plan create reviews: %w", err)

@@ -148,3 +148,17 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // DB returns the underlying pool, for tests and tools that must reach past
 // the Store's methods (to tamper with the audit log in a test, say).
 func (s *Store) DB() *sqlx.DB { return s.db }
+
+// noJIT turns PostgreSQL's JIT compiler off for a transaction. The row
+// estimates of recursive and set-based checks over a fresh staging table
+// are far too high, and JIT then spends longer compiling than the query
+// takes to run.
+func (s *Store) noJIT(ctx context.Context, tx *sqlx.Tx) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
