@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"vettingd/civil"
+	"vettingd/policy"
 	"vettingd/store"
 )
 
 // Levels are the vetting levels, in the order of SPEC §3.
-var Levels = []string{"RV", "MV", "NPPV1", "NPPV2A", "NPPV2F", "NPPV3", "CTC", "SC", "DV", "EDV"}
+var Levels = policy.Levels
 
 type fieldType int
 

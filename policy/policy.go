@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -17,8 +18,7 @@ type Policy struct {
 	Import                  Import              `toml:"import" json:"import"`
 	IntegrityReview         IntegrityReview     `toml:"integrity_review" json:"integrity_review"`
 	Revetting               Revetting           `toml:"revetting" json:"revetting"`
-	AnnualAppraisal         Periodic            `toml:"annual_appraisal" json:"annual_appraisal"`
-	AppraisalLevels         []string            `toml:"annual_appraisal_levels" json:"annual_appraisal_levels"`
+	AnnualAppraisal         Appraisal           `toml:"annual_appraisal" json:"annual_appraisal"`
 	VettingReview           VettingReview       `toml:"vetting_review" json:"vetting_review"`
 	Misconduct              Misconduct          `toml:"misconduct" json:"misconduct"`
 	Circumstances           Circumstances       `toml:"circumstances" json:"circumstances"`
@@ -52,6 +52,14 @@ type Revetting struct {
 type Periodic struct {
 	PeriodMonths int `toml:"period_months" json:"period_months"`
 	NoticeDays   int `toml:"notice_days" json:"notice_days"`
+}
+
+// Appraisal is the annual security appraisal (DV, EDV) and annual vetting
+// notice (NPPV3) of the levels listed.
+type Appraisal struct {
+	Levels       []string `toml:"levels" json:"levels"`
+	PeriodMonths int      `toml:"period_months" json:"period_months"`
+	NoticeDays   int      `toml:"notice_days" json:"notice_days"`
 }
 
 // Once is a single review due Months after its trigger.
@@ -114,8 +122,7 @@ func Default() Policy {
 			"RV": 120, "MV": 84, "NPPV1": 36, "NPPV2A": 36, "NPPV2F": 36, "NPPV3": 60,
 			"CTC": 120, "SC": 120, "DV": 84, "EDV": 84,
 		}},
-		AnnualAppraisal:         Periodic{PeriodMonths: 12, NoticeDays: 30},
-		AppraisalLevels:         []string{"DV", "EDV", "NPPV3"},
+		AnnualAppraisal:         Appraisal{Levels: []string{"DV", "EDV", "NPPV3"}, PeriodMonths: 12, NoticeDays: 30},
 		VettingReview:           VettingReview{MisconductDays: 28, CircumstancesDays: 28, AdverseDays: 7},
 		Misconduct:              Misconduct{TriggeringOutcomes: []string{"written_warning", "final_written_warning", "reduction_in_rank"}},
 		Circumstances:           Circumstances{ReviewWithoutAssessment: []string{"criminal"}, AssessmentDays: 14, PSDCategories: []string{"association", "business_interest"}},
@@ -162,6 +169,15 @@ func Load(path string) (Policy, error) {
 	return p, p.Validate()
 }
 
+// Levels are the vetting levels.
+var Levels = []string{"RV", "MV", "NPPV1", "NPPV2A", "NPPV2F", "NPPV3", "CTC", "SC", "DV", "EDV"}
+
+var (
+	workforceTypes = []string{"officer", "staff", "pcso", "special", "volunteer", "contractor"}
+	outcomes       = []string{"no_case_to_answer", "reflective_practice", "management_advice", "written_warning", "final_written_warning", "reduction_in_rank", "dismissal"}
+	categories     = []string{"name", "address", "household", "relationship", "finances", "criminal", "civil", "association", "business_interest", "other"}
+)
+
 // Validate names the first setting out of range.
 func (p Policy) Validate() error {
 	if f := p.Import.MaxLeaverFraction; f < 0 || f > 1 {
@@ -175,6 +191,88 @@ func (p Policy) Validate() error {
 			if strings.TrimSpace(got) == "" {
 				return fmt.Errorf("policy: import.columns.%s.%s must name a column", kind, want)
 			}
+		}
+	}
+	months := map[string]int{
+		"integrity_review.period_months": p.IntegrityReview.PeriodMonths, "annual_appraisal.period_months": p.AnnualAppraisal.PeriodMonths,
+		"interest_review.period_months": p.InterestReview.PeriodMonths, "interest_compliance_check.months": p.InterestComplianceCheck.Months,
+		"association_review.period_months": p.AssociationReview.PeriodMonths, "mitigation_review.period_months": p.MitigationReview.PeriodMonths,
+		"random_revetting.exclude_months": p.RandomRevetting.ExcludeMonths,
+	}
+	for key, v := range months {
+		if v < 1 || v > 240 {
+			return fmt.Errorf("policy: %s must be from 1 to 240 months, not %d", key, v)
+		}
+	}
+	days := map[string]int{
+		"integrity_review.notice_days": p.IntegrityReview.NoticeDays, "integrity_review.first_import_grace_days": p.IntegrityReview.FirstImportGraceDays,
+		"revetting.notice_days": p.Revetting.NoticeDays, "annual_appraisal.notice_days": p.AnnualAppraisal.NoticeDays,
+		"vetting_review.misconduct_days": p.VettingReview.MisconductDays, "vetting_review.circumstances_days": p.VettingReview.CircumstancesDays,
+		"vetting_review.adverse_days": p.VettingReview.AdverseDays, "circumstances.assessment_days": p.Circumstances.AssessmentDays,
+		"interest_review.notice_days": p.InterestReview.NoticeDays, "interest_compliance_check.notice_days": p.InterestComplianceCheck.NoticeDays,
+		"association_review.notice_days": p.AssociationReview.NoticeDays, "supervisor_briefing.days": p.SupervisorBriefing.Days,
+		"mitigation_review.notice_days": p.MitigationReview.NoticeDays, "random_revetting.due_days": p.RandomRevetting.DueDays,
+	}
+	for key, v := range days {
+		if v < 0 || v > 3650 {
+			return fmt.Errorf("policy: %s must be from 0 to 3650 days, not %d", key, v)
+		}
+	}
+	if r := p.RandomRevetting.AnnualRate; r < 0 || r > 1 {
+		return fmt.Errorf("policy: random_revetting.annual_rate must be between 0 and 1, not %g", r)
+	}
+	for _, l := range Levels {
+		if p.Revetting.ValidityMonths[l] < 1 {
+			return fmt.Errorf("policy: revetting.validity_months.%s must be at least 1", l)
+		}
+		if len(p.Satisfaction[l]) == 0 {
+			return fmt.Errorf("policy: satisfaction.%s must list the levels that satisfy %s", l, l)
+		}
+	}
+	return p.validateLists()
+}
+
+func (p Policy) validateLists() error {
+	check := func(key string, list, allowed []string) error {
+		for _, v := range list {
+			if !slices.Contains(allowed, v) {
+				return fmt.Errorf("policy: %s: %q is not one of %s", key, v, strings.Join(allowed, ", "))
+			}
+		}
+		return nil
+	}
+	lists := []struct {
+		key           string
+		list, allowed []string
+	}{
+		{"annual_appraisal.levels", p.AnnualAppraisal.Levels, Levels},
+		{"misconduct.triggering_outcomes", p.Misconduct.TriggeringOutcomes, outcomes},
+		{"circumstances.review_without_assessment", p.Circumstances.ReviewWithoutAssessment, categories},
+		{"circumstances.psd_categories", p.Circumstances.PSDCategories, categories},
+	}
+	for level, held := range p.Satisfaction {
+		lists = append(lists, struct {
+			key           string
+			list, allowed []string
+		}{"satisfaction." + level, append([]string{level}, held...), Levels})
+	}
+	for wf, levels := range p.Baseline {
+		if !slices.Contains(workforceTypes, wf) {
+			return fmt.Errorf("policy: baseline.%s: not a workforce type (%s)", wf, strings.Join(workforceTypes, ", "))
+		}
+		lists = append(lists, struct {
+			key           string
+			list, allowed []string
+		}{"baseline." + wf, levels, Levels})
+	}
+	for level := range p.Revetting.ValidityMonths {
+		if !slices.Contains(Levels, level) {
+			return fmt.Errorf("policy: revetting.validity_months.%s: not a vetting level", level)
+		}
+	}
+	for _, l := range lists {
+		if err := check(l.key, l.list, l.allowed); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -78,7 +78,7 @@ func appraisals(f *facts) []store.Wanted {
 	pol := f.pol.AnnualAppraisal
 	var out []store.Wanted
 	for _, h := range f.currentClearances() {
-		if !contains(f.pol.AppraisalLevels, h.c.Level) {
+		if !contains(f.pol.AnnualAppraisal.Levels, h.c.Level) {
 			continue
 		}
 		due := periodicDue(h.c.DecidedOn, h.c.FirstImportedOn, f.lastCompleted(AnnualAppraisal, h.c.Ref), pol.PeriodMonths)
