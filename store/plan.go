@@ -36,7 +36,7 @@ type PlanPerson struct {
 	Associations  []Association
 	Draws         []Draw
 	Open          []Review        // open and acknowledged reviews
-	Closed        []ClosedReviews // a summary of completed and cancelled ones
+	Closed        []ClosedReviews // completed and cancelled ones
 }
 
 // Clearance is one vetting decision.
@@ -128,8 +128,7 @@ type Review struct {
 	EscalationLevel int        `db:"escalation_level" json:"escalation_level"`
 }
 
-// ClosedReviews summarises the completed and cancelled reviews of one
-// (kind, person, source, assignee).
+// ClosedReviews is a completed or cancelled review, as the rules see it.
 type ClosedReviews struct {
 	EmployeeID    string     `db:"employee_id"`
 	Kind          string     `db:"kind"`
@@ -307,8 +306,7 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
 	var interests []Interest
 	var associations []Association
 	var draws []Draw
-	var open []Review
-	var closed []ClosedReviews
+	var all []Review
 	loads := []struct {
 		dst any
 		q   string
@@ -328,10 +326,8 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
 			FROM associations WHERE employee_id BETWEEN $1 AND $2`},
 		{&draws, `SELECT p.employee_id, p.month, d.drawn_on FROM revetting_draw_people p JOIN revetting_draws d ON d.month = p.month
 			WHERE p.employee_id BETWEEN $1 AND $2`},
-		{&open, `SELECT ` + reviewColumns + ` FROM reviews WHERE employee_id BETWEEN $1 AND $2 AND status IN ('open', 'acknowledged')`},
-		{&closed, `SELECT employee_id, kind, source_ref, COALESCE(assignee_id, '') AS assignee_id, MAX(completed_on) AS last_completed
-			FROM reviews WHERE employee_id BETWEEN $1 AND $2 AND status IN ('completed', 'cancelled')
-			GROUP BY employee_id, kind, source_ref, COALESCE(assignee_id, '')`},
+		// One pass over the chunk's reviews, open and closed alike.
+		{&all, `SELECT ` + reviewColumns + ` FROM reviews WHERE employee_id BETWEEN $1 AND $2`},
 	}
 	for _, l := range loads {
 		args := []any{lo, hi}
@@ -349,8 +345,18 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
 	group(idx, interests, func(p *PlanPerson, r Interest) { p.Interests = append(p.Interests, r) })
 	group(idx, associations, func(p *PlanPerson, r Association) { p.Associations = append(p.Associations, r) })
 	group(idx, draws, func(p *PlanPerson, r Draw) { p.Draws = append(p.Draws, r) })
-	group(idx, open, func(p *PlanPerson, r Review) { p.Open = append(p.Open, r) })
-	group(idx, closed, func(p *PlanPerson, r ClosedReviews) { p.Closed = append(p.Closed, r) })
+	group(idx, all, func(p *PlanPerson, r Review) {
+		if r.Status == "open" || r.Status == "acknowledged" {
+			p.Open = append(p.Open, r)
+			return
+		}
+		assignee := ""
+		if r.AssigneeID != nil {
+			assignee = *r.AssigneeID
+		}
+		p.Closed = append(p.Closed, ClosedReviews{EmployeeID: r.EmployeeID, Kind: r.Kind, SourceRef: r.SourceRef,
+			AssigneeID: assignee, LastCompleted: r.CompletedOn})
+	})
 	return nil
 }
 

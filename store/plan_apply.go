@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"vettingd/civil"
 )
 
 // Apply writes one chunk's changes: closing first (so that the one-open
@@ -40,12 +42,40 @@ func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 		pt.log = append(pt.log, fmt.Sprintf("%s %d %s %s %s %s %s %s", c.Action, c.ID, c.Want.Kind, c.Want.EmployeeID,
 			c.Want.SourceRef, c.Want.DueOn, c.Want.AssigneeID, c.Reason))
 	}
-	err := pt.s.insertRows(ctx, pt.tx, `INSERT INTO reviews (kind, employee_id, reason, source_ref, due_on, opens_on, assignee_role,
-		assignee_id, created_on, created_at, updated_at) VALUES `, 11, creates)
-	if err != nil {
+	if err := pt.create(ctx, creates); err != nil {
 		return fmt.Errorf("store: plan create reviews: %w", err)
 	}
 	return nil
+}
+
+const newReviewColumns = "kind, employee_id, reason, source_ref, due_on, opens_on, assignee_role, assignee_id, created_on, created_at, updated_at"
+
+// create inserts new reviews: with COPY on PostgreSQL, in multi-row
+// INSERTs on SQLite.
+func (pt *PlanTx) create(ctx context.Context, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if pt.s.dialect == SQLite {
+		return pt.s.insertRows(ctx, pt.tx, "INSERT INTO reviews ("+newReviewColumns+") VALUES ", 11, rows)
+	}
+	stmt, err := pt.tx.PrepareContext(ctx, "COPY reviews ("+newReviewColumns+") FROM STDIN")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		for i, v := range r {
+			if d, ok := v.(civil.Date); ok {
+				r[i], _ = d.Value()
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return err
+		}
+	}
+	_, err = stmt.ExecContext(ctx)
+	return err
 }
 
 func nullable(s string) any {
