@@ -80,7 +80,12 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		},
 	}
 	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
-	err = server.Serve(ctx, a.cfg.Listen, server.New(checks), started)
+	err = server.Serve(ctx, a.cfg.Listen, server.New(checks), func(addr string) {
+		log.Info("Listening", "addr", addr)
+		if started != nil {
+			started(addr)
+		}
+	})
 	log.Info("Stopping")
 	return err
 }

@@ -1,0 +1,162 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"vettingd/cli"
+	"vettingd/store/storetest"
+)
+
+// syncBuffer is a buffer that a running command writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// daemon runs a long-lived command until the test cancels it.
+type daemon struct {
+	out, err *syncBuffer
+	cancel   context.CancelFunc
+	done     chan struct{} // closed when the command returns
+	code     int
+}
+
+func start(t *testing.T, env map[string]string, argv ...string) *daemon {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &daemon{out: &syncBuffer{}, err: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		d.code = cli.Run(ctx, cli.Env{Args: argv, Stdin: strings.NewReader(""), Stdout: d.out, Stderr: d.err,
+			Getenv: func(k string) string { return env[k] }})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-d.done:
+		case <-time.After(30 * time.Second):
+		}
+	})
+	return d
+}
+
+// waitFor polls until the command printed something matching re.
+func (d *daemon) waitFor(t *testing.T, re string) []string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := rx.FindStringSubmatch(d.out.String() + d.err.String()); m != nil {
+			return m
+		}
+		select {
+		case <-d.done:
+			t.Fatalf("exited %d before printing %q\nstdout: %s\nstderr: %s", d.code, re, d.out, d.err)
+		default:
+		}
+	}
+	t.Fatalf("never printed %q\nstdout: %s\nstderr: %s", re, d.out, d.err)
+	return nil
+}
+
+// stop interrupts the command and returns its exit status.
+func (d *daemon) stop(t *testing.T) int {
+	t.Helper()
+	d.cancel()
+	select {
+	case <-d.done:
+		return d.code
+	case <-time.After(30 * time.Second):
+		t.Fatal("did not stop within 30s of the interrupt")
+		return -1
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// ready polls /readyz until it answers 200.
+func ready(t *testing.T, base string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if code, _ := get(t, base+"/readyz"); code == 200 {
+			return
+		}
+	}
+	_, body := get(t, base+"/readyz")
+	t.Fatalf("never ready: %s", body)
+}
+
+func TestServePlansAtStartAndStopsGracefully(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		must(t, dbURL, "import", "clearances", write(t, "c.csv", clearancesCSV), "--as-of", "2026-11-02")
+		before := storetest.Count(t, dbURL, "plan_runs")
+		env := map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_LISTEN": "127.0.0.1:0", "VETTINGD_PLAN_SCHEDULE": "*/5 * * * *"}
+		d := start(t, env, "serve", "--as-of", "2027-03-01")
+		addr := d.waitFor(t, `msg=Listening addr=(127\.0\.0\.1:\d+)`)[1]
+		if code, body := get(t, "http://"+addr+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+			t.Errorf("healthz %d %s", code, body)
+		}
+		ready(t, "http://"+addr)
+		d.waitFor(t, `msg=Planned as_of=2027-03-01`)
+		if storetest.Count(t, dbURL, "plan_runs") <= before {
+			t.Errorf("serve did not plan at start (catch-up)")
+		}
+		if dbURL[:7] == "sqlite:" {
+			second := vettingd(t, dbURL, "", "serve")
+			if second.code != 1 || !strings.Contains(second.stderr, "another vettingd serve is already using this SQLite database") {
+				t.Errorf("second serve: exit %d %s", second.code, second.stderr)
+			}
+		}
+		if code := d.stop(t); code != 0 {
+			t.Errorf("serve exited %d after an interrupt\n%s", code, d.err)
+		}
+		if !strings.Contains(d.err.String(), "msg=Stopping") {
+			t.Errorf("no graceful stop logged: %s", d.err)
+		}
+	})
+}
+
+func TestDemoImportsPlansAndServes(t *testing.T) {
+	dir := t.TempDir()
+	d := start(t, map[string]string{"VETTINGD_LISTEN": "127.0.0.1:0"}, "demo", "--people", "300", "--dir", dir)
+	base := d.waitFor(t, `Open (http://127\.0\.0\.1:\d+)`)[1]
+	ready(t, base)
+	for _, want := range []string{"Imported people: 300 rows", "Imported clearances:", "Planned:"} {
+		if !strings.Contains(d.out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, d.out)
+		}
+	}
+	if code := d.stop(t); code != 0 {
+		t.Fatalf("demo exited %d: %s", code, d.err)
+	}
+	db := "sqlite:" + dir + "/vettingd.db"
+	if n := storetest.Count(t, db, "people"); n != 300 {
+		t.Errorf("demo database has %d people", n)
+	}
+	if n := storetest.Count(t, db, "reviews"); n < 300 {
+		t.Errorf("demo planned only %d reviews", n)
+	}
+	if r := vettingd(t, db, "", "demo", "--dir", dir); r.code != 2 || !strings.Contains(r.stderr, "fresh") {
+		t.Errorf("demo into a used directory: exit %d %s", r.code, r.stderr)
+	}
+}
