@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"vettingd/importer"
+	"vettingd/scheduler"
+	"vettingd/store"
 )
 
 func (a *app) importCommand() *cobra.Command {
@@ -59,7 +62,7 @@ func (a *app) importCommand() *cobra.Command {
 				return err
 			}
 			// What the import triggers exists at once, not at the next scheduled plan.
-			res, err := a.planner(s).Run(cmd.Context(), a.asOf, actor(), false)
+			res, err := a.planImported(cmd.Context(), s, rep)
 			if err != nil {
 				return fmt.Errorf("%s was imported, but planning failed (run 'vettingd plan'): %w", name, err)
 			}
@@ -152,4 +155,18 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// planImported plans the people an import concerns, or everyone.
+func (a *app) planImported(ctx context.Context, s *store.Store, rep *importer.Report) (scheduler.Result, error) {
+	p := a.planner(s)
+	if rep.AffectsAll {
+		return p.Run(ctx, a.asOf, actor(), false)
+	}
+	res := scheduler.Result{AsOf: a.asOf}
+	stats, err := s.Plan(ctx, a.asOf, actor(), false, func(pt *store.PlanTx) error {
+		return p.PlanPeople(ctx, pt, rep.Affected)
+	})
+	res.PlanStats = stats
+	return res, err
 }

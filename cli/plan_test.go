@@ -334,3 +334,23 @@ func TestTwoPlannersAtOnceOnPostgres(t *testing.T) {
 		t.Errorf("four planners at once wrote %s reviews (some created twice and closed?), want %s", total, want)
 	}
 }
+
+func TestAPeopleDeltaReplansTheTeamOfWhoeverChanged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		// E2 leaves by a delta that names only E2: E4 and E5, whom E2 supervised, lose their supervisor.
+		must(t, dbURL, "import", "people", write(t, "d.csv", "employee_id,given_name,family_name,workforce_type,post_id,supervisor_id,start_date,end_date\n"+
+			"E2,Bob,Smith,officer,P1,E1,2010-09-01,2026-11-05\n"), "--mode", "delta", "--as-of", "2026-11-05")
+		rs := reviews(t, dbURL, "--as-of", "2026-11-05")
+		for _, who := range []string{"E4", "E5"} {
+			if r := find(t, rs, who, "integrity_review", "annual"); r.AssigneeRole != "vetting_unit" {
+				t.Errorf("%s's integrity review is with %v after their supervisor left", who, r)
+			}
+		}
+		for _, r := range rs {
+			if r.EmployeeID == "E2" {
+				t.Errorf("the leaver keeps %v", r)
+			}
+		}
+	})
+}

@@ -68,6 +68,10 @@ type Report struct {
 	Errors    []Problem `json:"errors"`
 	RunID     int64     `json:"-"`
 	FileName  string    `json:"-"`
+	// Affected names the people an applied import concerns, for planning
+	// them at once; AffectsAll says it concerns everyone.
+	Affected   []string `json:"-"`
+	AffectsAll bool     `json:"-"`
 }
 
 // Rejected reports whether the file was refused.
@@ -142,6 +146,10 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if rep.RunID, err = it.Apply(ctx, run, snapshot, d); err != nil {
 		return nil, err
 	}
+	if rep.Affected, rep.AffectsAll, err = it.AffectedPeople(ctx); err != nil {
+		return nil, err
+	}
+	rep.AffectsAll = rep.AffectsAll || (snapshot && d.Leavers > 0)
 	if err := it.Commit(); err != nil {
 		return nil, err
 	}

@@ -512,6 +512,31 @@ func (it *ImportTx) endAbsent(ctx context.Context, asOf civil.Date) error {
 	return nil
 }
 
+// maxAffected bounds the people AffectedPeople lists; past it, a full plan
+// is cheaper than planning a list.
+const maxAffected = 20000
+
+// AffectedPeople returns the employee ids the staged rows concern, or
+// all = true when the import concerns everyone (posts, or very many people).
+func (it *ImportTx) AffectedPeople(ctx context.Context) (ids []string, all bool, err error) {
+	q := `SELECT DISTINCT employee_id FROM ` + stage
+	switch it.t.Table {
+	case "posts":
+		return nil, true, nil
+	case "people": // also whoever they supervise, and whose mitigation plan they own
+		q += ` UNION SELECT p.employee_id FROM people p JOIN ` + stage + ` s ON p.supervisor_id = s.employee_id
+			UNION SELECT c.employee_id FROM clearances c JOIN ` + stage + ` s ON c.mitigation_owner_id = s.employee_id`
+	}
+	err = it.tx.SelectContext(ctx, &ids, q+` ORDER BY 1 LIMIT `+fmt.Sprint(maxAffected+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("store: affected people: %w", err)
+	}
+	if len(ids) > maxAffected {
+		return nil, true, nil
+	}
+	return ids, false, nil
+}
+
 // Commit makes the import visible.
 func (it *ImportTx) Commit() error {
 	if it.s.dialect == SQLite {
