@@ -48,8 +48,13 @@ func (a *app) demoCommand() *cobra.Command {
 			if err := a.loadDemo(cmd.Context(), s, dir, people); err != nil {
 				return err
 			}
+			tokens, err := demoTokens(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
 			return a.serve(cmd.Context(), s, func(addr string) {
-				fmt.Fprintf(a.env.Stdout, "\nvettingd demo: %d people in %s\nOpen http://%s/readyz — press Ctrl-C to stop.\n", people, dir, addr)
+				fmt.Fprintf(a.env.Stdout, "\nvettingd demo: %d synthetic people in %s\nOpen http://%s/readyz — press Ctrl-C to stop.\n", people, dir, addr)
+				fmt.Fprintf(a.env.Stdout, "Sign-in tokens (Authorization: Bearer TOKEN):\n%s", tokens)
 			})
 		},
 	}
@@ -90,4 +95,22 @@ func (a *app) loadDemo(ctx context.Context, s *store.Store, dir string, people i
 	}
 	fmt.Fprintf(a.env.Stdout, "Planned: %d reviews for %d people\n", res.Created, res.People)
 	return nil
+}
+
+// demoTokens makes a token for the vetting unit and one for the first
+// supervisor with a team, and says who each signs in as.
+func demoTokens(ctx context.Context, s *store.Store) (string, error) {
+	vu, _, err := s.CreateToken(ctx, "demo vetting unit", "vetting_unit", "", "demo")
+	if err != nil {
+		return "", err
+	}
+	out := fmt.Sprintf("  vetting unit:        %s\n", vu)
+	if sup, err := s.FirstSupervisor(ctx); err == nil {
+		tok, _, err := s.CreateToken(ctx, "demo supervisor "+sup, "supervisor", sup, "demo")
+		if err != nil {
+			return "", err
+		}
+		out += fmt.Sprintf("  supervisor %-8s  %s\n", sup+":", tok)
+	}
+	return out, nil
 }

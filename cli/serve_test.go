@@ -145,7 +145,8 @@ func TestDemoImportsPlansAndServes(t *testing.T) {
 	d := start(t, map[string]string{"VETTINGD_LISTEN": "127.0.0.1:0"}, "demo", "--people", "300", "--dir", dir)
 	base := d.waitFor(t, `Open (http://127\.0\.0\.1:\d+)`)[1]
 	ready(t, base)
-	for _, want := range []string{"Imported people: 300 rows", "Imported clearances:", "Planned:"} {
+	d.waitFor(t, `supervisor E\d+: +vtd_`)
+	for _, want := range []string{"Imported people: 300 rows", "Imported clearances:", "Planned:", "vetting unit:        vtd_"} {
 		if !strings.Contains(d.out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, d.out)
 		}

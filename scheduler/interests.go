@@ -79,19 +79,3 @@ func (f *facts) briefed(ref, supervisor string) bool {
 	_, ok := f.closed[histKey{SupervisorBriefing, ref, supervisor}]
 	return ok
 }
-
-// randomRevettings: a person chosen in a monthly draw is re-vetted within
-// 90 days of it.
-func randomRevettings(f *facts) []store.Wanted {
-	var out []store.Wanted
-	for _, d := range f.p.Draws {
-		source := "draw:" + d.Month
-		if f.everClosed(RandomRevetting, source) {
-			continue
-		}
-		due := d.DrawnOn.AddDays(f.pol.RandomRevetting.DueDays)
-		out = append(out, f.want(RandomRevetting, source, fmt.Sprintf("Chosen in the randomised re-vetting draw of %s (APP 2024)", d.Month),
-			due, d.DrawnOn, RoleVettingUnit, ""))
-	}
-	return out
-}

@@ -57,3 +57,19 @@ func drawIfDue(ctx context.Context, pt *store.PlanTx, pol policy.RandomRevetting
 	d.Chosen = len(d.People)
 	return d, pt.RecordDraw(ctx, *d)
 }
+
+// randomRevettings: a person chosen in a monthly draw is re-vetted within
+// 90 days of it.
+func randomRevettings(f *facts) []store.Wanted {
+	var out []store.Wanted
+	for _, d := range f.p.Draws {
+		source := "draw:" + d.Month
+		if f.everClosed(RandomRevetting, source) {
+			continue
+		}
+		due := d.DrawnOn.AddDays(f.pol.RandomRevetting.DueDays)
+		out = append(out, f.want(RandomRevetting, source, fmt.Sprintf("Chosen in the randomised re-vetting draw of %s (APP 2024)", d.Month),
+			due, d.DrawnOn, RoleVettingUnit, ""))
+	}
+	return out
+}

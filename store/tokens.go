@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -106,4 +107,17 @@ func (s *Store) PersonIsCurrent(ctx context.Context, id string, asOf civil.Date)
 		return false, fmt.Errorf("store: person: %w", err)
 	}
 	return n > 0, nil
+}
+
+// FirstSupervisor returns the lowest employee id of someone who supervises
+// a team and has a supervisor of their own (a line manager, not the chief),
+// for the demo's sign-in.
+func (s *Store) FirstSupervisor(ctx context.Context) (string, error) {
+	var id sql.NullString
+	err := s.db.GetContext(ctx, &id, `SELECT MIN(p.supervisor_id) FROM people p JOIN people m ON m.employee_id = p.supervisor_id
+		WHERE m.supervisor_id IS NOT NULL`)
+	if err != nil || !id.Valid {
+		return "", ErrNotFound
+	}
+	return id.String, nil
 }
