@@ -11,6 +11,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 
+	"vettingd/civil"
+	"vettingd/notify"
 	"vettingd/scheduler"
 	"vettingd/server"
 	"vettingd/store"
@@ -65,6 +67,12 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	defer svc.Stop(30 * time.Second)
+	ns, err := a.notifyService(s, log)
+	if err != nil {
+		return err
+	}
+	ns.Start(ctx)
+	defer ns.Stop(30 * time.Second)
 	interval := scheduleInterval(a.cfg.PlanSchedule)
 	checks := server.Checks{
 		"database": s.Ping,
@@ -78,6 +86,12 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 			}
 			return nil
 		},
+		"dispatcher": func(context.Context) error {
+			if age := time.Since(ns.LastSuccess()); age > 3*ns.Interval()+time.Minute {
+				return fmt.Errorf("the dispatcher last completed a round %s ago", age.Round(time.Second))
+			}
+			return nil
+		},
 	}
 	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
 	err = server.Serve(ctx, a.cfg.Listen, server.New(checks), func(addr string) {
@@ -88,6 +102,24 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	})
 	log.Info("Stopping")
 	return err
+}
+
+// notifyService builds the dispatcher and digest service from the configuration.
+func (a *app) notifyService(s *store.Store, log *slog.Logger) (*notify.Service, error) {
+	r, err := a.router(a.env.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	n := a.policy.Notifications
+	windows, err := notify.ParseWindows(n.DigestSchedule, a.cfg.Location, n.BankHolidays)
+	if err != nil {
+		return nil, err
+	}
+	ns := &notify.Service{Store: s, Router: r, Dispatcher: a.dispatcher(s, r, log), Digest: windows, Log: log}
+	if a.flagAs != "" {
+		ns.Today = func() civil.Date { return a.asOf }
+	}
+	return ns, nil
 }
 
 // scheduleInterval estimates the time between two runs of a cron schedule.

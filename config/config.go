@@ -25,6 +25,22 @@ type Config struct {
 	Listen       string
 	BaseURL      string
 	PlanSchedule string
+
+	// Notifications (SPEC §5, §10).
+	Channels           []string // for people, in order of preference
+	SlackBotToken      string
+	SlackSigningSecret string
+	SlackAppToken      string
+	SlackAPIURL        string
+	SlackVUChannel     string
+	SlackPSDChannel    string
+	SMTPURL            string
+	SMTPFrom           string
+	SMTPCAFile         string
+	EmailVU            string
+	EmailPSD           string
+	WebhookURL         string
+	WebhookSecret      string
 }
 
 type option struct {
@@ -82,6 +98,58 @@ var options = []option{
 	{name: "VETTINGD_LOG_LEVEL", def: "info", set: func(c *Config, v string) error {
 		return oneOf(&c.LogLevel, v, "debug", "info", "warn", "error")
 	}},
+	{name: "VETTINGD_CHANNELS", def: "log", set: func(c *Config, v string) error {
+		c.Channels = nil
+		for _, ch := range strings.Split(v, ",") {
+			ch = strings.TrimSpace(ch)
+			var one string
+			if err := oneOf(&one, ch, "slack", "email", "webhook", "log"); err != nil {
+				return fmt.Errorf("lists %q: each channel %w", ch, err)
+			}
+			c.Channels = append(c.Channels, one)
+		}
+		return nil
+	}},
+	{name: "VETTINGD_SLACK_BOT_TOKEN", secret: true, set: func(c *Config, v string) error { c.SlackBotToken = v; return nil }},
+	{name: "VETTINGD_SLACK_SIGNING_SECRET", secret: true, set: func(c *Config, v string) error { c.SlackSigningSecret = v; return nil }},
+	{name: "VETTINGD_SLACK_APP_TOKEN", secret: true, set: func(c *Config, v string) error { c.SlackAppToken = v; return nil }},
+	{name: "VETTINGD_SLACK_API_URL", set: func(c *Config, v string) error { c.SlackAPIURL = v; return checkURL(v) }},
+	{name: "VETTINGD_SLACK_VU_CHANNEL", set: func(c *Config, v string) error { c.SlackVUChannel = v; return nil }},
+	{name: "VETTINGD_SLACK_PSD_CHANNEL", set: func(c *Config, v string) error { c.SlackPSDChannel = v; return nil }},
+	{name: "VETTINGD_SMTP_URL", secret: true, set: func(c *Config, v string) error { c.SMTPURL = v; return nil }},
+	{name: "VETTINGD_SMTP_FROM", set: func(c *Config, v string) error { c.SMTPFrom = v; return nil }},
+	{name: "VETTINGD_SMTP_CA_FILE", set: func(c *Config, v string) error { c.SMTPCAFile = v; return nil }},
+	{name: "VETTINGD_EMAIL_VU", set: func(c *Config, v string) error { c.EmailVU = v; return nil }},
+	{name: "VETTINGD_EMAIL_PSD", set: func(c *Config, v string) error { c.EmailPSD = v; return nil }},
+	{name: "VETTINGD_WEBHOOK_URL", secret: true, set: func(c *Config, v string) error { c.WebhookURL = v; return checkURL(v) }},
+	{name: "VETTINGD_WEBHOOK_SECRET", secret: true, set: func(c *Config, v string) error { c.WebhookSecret = v; return nil }},
+}
+
+// checkURL accepts "" or an http(s) URL.
+func checkURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an http:// or https:// URL")
+	}
+	return nil
+}
+
+// validate checks what one setting alone cannot: each channel chosen has
+// what it needs.
+func (c Config) validate() error {
+	for _, ch := range c.Channels {
+		switch {
+		case ch == "slack" && c.SlackBotToken == "":
+			return fmt.Errorf("VETTINGD_CHANNELS names slack, which needs VETTINGD_SLACK_BOT_TOKEN")
+		case ch == "email" && (c.SMTPURL == "" || c.SMTPFrom == ""):
+			return fmt.Errorf("VETTINGD_CHANNELS names email, which needs VETTINGD_SMTP_URL and VETTINGD_SMTP_FROM")
+		case ch == "webhook" && (c.WebhookURL == "" || c.WebhookSecret == ""):
+			return fmt.Errorf("VETTINGD_CHANNELS names webhook, which needs VETTINGD_WEBHOOK_URL and VETTINGD_WEBHOOK_SECRET")
+		}
+	}
+	return nil
 }
 
 func oneOf(dst *string, v string, allowed ...string) error {
@@ -110,7 +178,7 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("%s %w", o.name, err)
 		}
 	}
-	return c, nil
+	return c, c.validate()
 }
 
 func lookup(getenv func(string) string, o option) (string, error) {

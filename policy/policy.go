@@ -9,8 +9,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
 )
 
 // Policy is the effective policy.
@@ -28,6 +30,7 @@ type Policy struct {
 	SupervisorBriefing      Briefing            `toml:"supervisor_briefing" json:"supervisor_briefing"`
 	MitigationReview        Periodic            `toml:"mitigation_review" json:"mitigation_review"`
 	RandomRevetting         RandomRevetting     `toml:"random_revetting" json:"random_revetting"`
+	Notifications           Notifications       `toml:"notifications" json:"notifications"`
 	Baseline                map[string][]string `toml:"baseline" json:"baseline"`
 	Satisfaction            map[string][]string `toml:"satisfaction" json:"satisfaction"`
 }
@@ -101,6 +104,23 @@ type RandomRevetting struct {
 	ExcludeMonths int     `toml:"exclude_months" json:"exclude_months"`
 }
 
+// Notifications says when people are told (SPEC §5).
+type Notifications struct {
+	ReminderDays           int `toml:"reminder_days" json:"reminder_days"`                       // before due
+	EscalateSupervisorDays int `toml:"escalate_supervisor_days" json:"escalate_supervisor_days"` // overdue: the assignee's supervisor
+	EscalateUnitDays       int `toml:"escalate_unit_days" json:"escalate_unit_days"`             // overdue: the vetting unit
+	// UrgentKinds reach the vetting unit at once, not in the next digest.
+	UrgentKinds []string `toml:"urgent_kinds" json:"urgent_kinds"`
+	// UnitKinds: the vetting unit is told of every new review of these kinds.
+	UnitKinds []string `toml:"unit_kinds" json:"unit_kinds"`
+	// DigestSchedule is when digests go out: a cron expression in the force's zone.
+	DigestSchedule string `toml:"digest_schedule" json:"digest_schedule"`
+	// BankHolidays are days (YYYY-MM-DD) with no digest; the next window carries their items.
+	BankHolidays []string `toml:"bank_holidays" json:"bank_holidays"`
+	// MaxAttempts is how often a message is tried before it is given up.
+	MaxAttempts int `toml:"max_attempts" json:"max_attempts"`
+}
+
 // Import governs data imports (SPEC §3).
 type Import struct {
 	// A people snapshot that would make leavers of more than this fraction
@@ -132,6 +152,9 @@ func Default() Policy {
 		SupervisorBriefing:      Briefing{Days: 14},
 		MitigationReview:        Periodic{PeriodMonths: 6, NoticeDays: 14},
 		RandomRevetting:         RandomRevetting{AnnualRate: 0.02, DueDays: 90, ExcludeMonths: 12},
+		Notifications: Notifications{ReminderDays: 7, EscalateSupervisorDays: 7, EscalateUnitDays: 14,
+			UrgentKinds: []string{"vetting_gap", "vetting_review"}, UnitKinds: []string{"vetting_gap", "vetting_review", "random_revetting"},
+			DigestSchedule: "0 8 * * 1-5", BankHolidays: []string{}, MaxAttempts: 10},
 		Baseline: map[string][]string{
 			"officer": {"RV"}, "special": {"RV"}, "pcso": {"RV"}, "staff": {"RV"},
 			"volunteer": {"NPPV2A"}, "contractor": {"NPPV1"},
@@ -178,6 +201,29 @@ var (
 	categories     = []string{"name", "address", "household", "relationship", "finances", "criminal", "civil", "association", "business_interest", "other"}
 )
 
+// ReviewKinds are the kinds of review of SPEC §4.
+var ReviewKinds = []string{"integrity_review", "revetting", "annual_appraisal", "vetting_gap", "vetting_review", "circumstances_assessment",
+	"interest_review", "interest_compliance_check", "association_review", "supervisor_briefing", "mitigation_review", "random_revetting"}
+
+func (n Notifications) validate() error {
+	if n.EscalateUnitDays < n.EscalateSupervisorDays {
+		return fmt.Errorf("policy: notifications.escalate_unit_days (%d) must not come before notifications.escalate_supervisor_days (%d)",
+			n.EscalateUnitDays, n.EscalateSupervisorDays)
+	}
+	if _, err := cron.ParseStandard(n.DigestSchedule); err != nil {
+		return fmt.Errorf("policy: notifications.digest_schedule %q is not a cron expression: %v", n.DigestSchedule, err)
+	}
+	for _, d := range n.BankHolidays {
+		if _, err := time.Parse("2006-01-02", d); err != nil {
+			return fmt.Errorf("policy: notifications.bank_holidays: %q is not a date (YYYY-MM-DD)", d)
+		}
+	}
+	if n.MaxAttempts < 1 || n.MaxAttempts > 100 {
+		return fmt.Errorf("policy: notifications.max_attempts must be from 1 to 100, not %d", n.MaxAttempts)
+	}
+	return nil
+}
+
 // Validate names the first setting out of range.
 func (p Policy) Validate() error {
 	if f := p.Import.MaxLeaverFraction; f < 0 || f > 1 {
@@ -212,11 +258,16 @@ func (p Policy) Validate() error {
 		"interest_review.notice_days": p.InterestReview.NoticeDays, "interest_compliance_check.notice_days": p.InterestComplianceCheck.NoticeDays,
 		"association_review.notice_days": p.AssociationReview.NoticeDays, "supervisor_briefing.days": p.SupervisorBriefing.Days,
 		"mitigation_review.notice_days": p.MitigationReview.NoticeDays, "random_revetting.due_days": p.RandomRevetting.DueDays,
+		"notifications.reminder_days": p.Notifications.ReminderDays, "notifications.escalate_supervisor_days": p.Notifications.EscalateSupervisorDays,
+		"notifications.escalate_unit_days": p.Notifications.EscalateUnitDays,
 	}
 	for key, v := range days {
 		if v < 0 || v > 3650 {
 			return fmt.Errorf("policy: %s must be from 0 to 3650 days, not %d", key, v)
 		}
+	}
+	if err := p.Notifications.validate(); err != nil {
+		return err
 	}
 	if r := p.RandomRevetting.AnnualRate; r < 0 || r > 1 {
 		return fmt.Errorf("policy: random_revetting.annual_rate must be between 0 and 1, not %g", r)
@@ -249,6 +300,8 @@ func (p Policy) validateLists() error {
 		{"misconduct.triggering_outcomes", p.Misconduct.TriggeringOutcomes, outcomes},
 		{"circumstances.review_without_assessment", p.Circumstances.ReviewWithoutAssessment, categories},
 		{"circumstances.psd_categories", p.Circumstances.PSDCategories, categories},
+		{"notifications.urgent_kinds", p.Notifications.UrgentKinds, ReviewKinds},
+		{"notifications.unit_kinds", p.Notifications.UnitKinds, ReviewKinds},
 	}
 	for level, held := range p.Satisfaction {
 		lists = append(lists, struct {

@@ -139,6 +139,9 @@ func followUps(ctx context.Context, pt *store.PlanTx, r store.Review, c store.Co
 				if err := pt.Audit(ctx, "gifts_declared", "review", fmt.Sprint(r.ID), map[string]any{"employee_id": r.EmployeeID}); err != nil {
 					return err
 				}
+				if err := pt.EnqueueGifts(ctx, r.ID); err != nil {
+					return err
+				}
 				continue
 			}
 			ref := fmt.Sprintf("IR%d-%s", r.ID, d)

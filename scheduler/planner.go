@@ -37,7 +37,11 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 			return err
 		}
 		res.Draw = d
-		return pt.People(ctx, nil, func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) })
+		if err := pt.People(ctx, nil, func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) }); err != nil {
+			return err
+		}
+		_, err = pt.EnqueueNotifications(ctx, p.notifyRules(), nil)
+		return err
 	})
 	res.PlanStats, res.Duration = stats, time.Since(start)
 	if err == nil && p.Log != nil {
@@ -52,6 +56,10 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 // triggers exists at once rather than at the next scheduled run.
 func (p *Planner) PlanPeople(ctx context.Context, pt *store.PlanTx, ids []string) error {
 	const batch = 500
+	scope := ids
+	if len(scope) > maxScoped {
+		scope = nil // everyone: one pass is cheaper than a list this long
+	}
 	for len(ids) > 0 {
 		n := min(len(ids), batch)
 		err := pt.People(ctx, ids[:n], func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) })
@@ -60,7 +68,18 @@ func (p *Planner) PlanPeople(ctx context.Context, pt *store.PlanTx, ids []string
 		}
 		ids = ids[n:]
 	}
-	return nil
+	_, err := pt.EnqueueNotifications(ctx, p.notifyRules(), scope)
+	return err
+}
+
+// maxScoped is the most people whose notifications are worked out by name.
+const maxScoped = 5000
+
+// notifyRules are the policy's notification offsets, and who hears of what.
+func (p *Planner) notifyRules() store.NotifyRules {
+	n := p.Policy.Notifications
+	return store.NotifyRules{ReminderDays: n.ReminderDays, EscalateSupervisorDays: n.EscalateSupervisorDays, EscalateUnitDays: n.EscalateUnitDays,
+		UrgentKinds: n.UrgentKinds, UnitCopyKinds: n.UnitKinds, TellSupervisorKinds: []string{VettingGap}}
 }
 
 func (p *Planner) apply(ctx context.Context, pt *store.PlanTx, people []store.PlanPerson) error {
@@ -70,4 +89,17 @@ func (p *Planner) apply(ctx context.Context, pt *store.PlanTx, people []store.Pl
 		changes = append(changes, Diff(person, Evaluate(person, &p.Policy, pt.AsOf), &p.Policy, pt.AsOf)...)
 	}
 	return pt.Apply(ctx, changes)
+}
+
+// Notify writes into the outbox every notification owed as of asOf by the
+// reviews as they stand, without planning them again; with dryRun it
+// counts them and writes nothing.
+func (p *Planner) Notify(ctx context.Context, asOf civil.Date, actor string, dryRun bool) (int, error) {
+	n := 0
+	_, err := p.Store.Plan(ctx, asOf, actor, dryRun, func(pt *store.PlanTx) error {
+		var err error
+		n, err = pt.EnqueueNotifications(ctx, p.notifyRules(), nil)
+		return err
+	})
+	return n, err
 }

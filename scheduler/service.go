@@ -42,7 +42,7 @@ func ParseSchedule(spec string) error {
 	return err
 }
 
-// Start plans once, then on the schedule until Stop.
+// Start plans once (catching up after downtime), then on the schedule until Stop.
 func (s *Service) Start(ctx context.Context) error {
 	if s.Schedule == "" {
 		s.Schedule = DefaultSchedule
@@ -55,7 +55,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if _, err := s.cron.AddFunc(s.Schedule, func() { _, _ = s.RunOnce(s.ctx) }); err != nil {
 		return fmt.Errorf("plan schedule %q: %w", s.Schedule, err)
 	}
-	go func() { _, _ = s.RunOnce(s.ctx) }()
+	// The catch-up run comes first, so that what it owes is in the outbox
+	// before the dispatcher's first round.
+	_, _ = s.RunOnce(s.ctx)
 	s.cron.Start()
 	return nil
 }

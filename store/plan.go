@@ -180,6 +180,8 @@ type PlanStats struct {
 	Updated   int `json:"updated"`
 	Cancelled int `json:"cancelled"`
 	Completed int `json:"completed"`
+	// Notifications counts the outbox items the plan owed.
+	Notifications int `json:"notifications"`
 }
 
 const planLockKey = 0x7665_7474_706c_616e // "vettplan"

@@ -1,0 +1,165 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"vettingd/store"
+)
+
+// Dispatcher delivers the messages of the outbox. Any number may run on
+// one PostgreSQL database: each message is claimed by one of them for a
+// lease. A dispatcher that dies between sending and recording leaves its
+// claim to expire; the message is then sent again, so a duplicate can only
+// happen within Lease of such a crash, and carries the same delivery id
+// for the receiver to drop it.
+type Dispatcher struct {
+	Store       *store.Store
+	Router      *Router
+	MaxAttempts int           // then a message is given up; 10 when zero
+	Lease       time.Duration // how long a claim holds; 2 minutes when zero
+	Batch       int           // messages claimed at a time; 50 when zero
+	BaseDelay   time.Duration // the first retry's delay; 30 s when zero
+	MaxDelay    time.Duration // the longest delay between tries; 1 h when zero
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// DispatchStats counts what one run of the dispatcher did.
+type DispatchStats struct {
+	Sent    int `json:"sent"`
+	Retried int `json:"retried"`
+	Failed  int `json:"failed"`
+}
+
+// RunOnce delivers every message whose time has come, then returns. A
+// message put back for a retry is not tried again in the same run.
+func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
+	var st DispatchStats
+	for {
+		msgs, err := d.Store.ClaimMessages(ctx, d.now(), d.lease(), d.batch())
+		if err != nil || len(msgs) == 0 {
+			return st, err
+		}
+		for _, m := range msgs {
+			if err := d.deliver(ctx, m, &st); err != nil {
+				return st, err
+			}
+		}
+	}
+}
+
+func (d *Dispatcher) deliver(ctx context.Context, m store.OutMessage, st *DispatchStats) error {
+	ref, err := d.send(ctx, m)
+	now := d.now()
+	switch {
+	case err == nil:
+		st.Sent++
+		return d.Store.MessageSent(ctx, m, now, ref)
+	case ctx.Err() != nil:
+		return ctx.Err() // shutting down: the lease runs out and another try picks it up
+	}
+	var wait *RetryAfterError
+	if errors.As(err, &wait) {
+		st.Retried++
+		d.log().Warn("Channel asked us to wait", "channel", m.Channel, "delivery_id", m.DeliveryID, "retry_after", wait.After)
+		return d.Store.MessageRetry(ctx, m.ID, now.Add(max(wait.After, time.Second)), err.Error(), true)
+	}
+	if IsPermanent(err) || m.Attempts >= d.maxAttempts() {
+		st.Failed++
+		d.log().Error("Message failed", "channel", m.Channel, "delivery_id", m.DeliveryID, "attempts", m.Attempts, slog.Any("error", err))
+		return d.Store.MessageFailed(ctx, m, now, err.Error(), d.failureNotice(m, err))
+	}
+	st.Retried++
+	next := now.Add(d.backoff(m.Attempts))
+	d.log().Warn("Message will be retried", "channel", m.Channel, "delivery_id", m.DeliveryID, "attempts", m.Attempts, "next", next, slog.Any("error", err))
+	return d.Store.MessageRetry(ctx, m.ID, next, err.Error(), false)
+}
+
+func (d *Dispatcher) send(ctx context.Context, m store.OutMessage) (string, error) {
+	ch, ok := d.Router.Channels[m.Channel]
+	if !ok {
+		return "", Permanent(fmt.Errorf("channel %s is not configured any more", m.Channel))
+	}
+	var msg Message
+	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil {
+		return "", Permanent(fmt.Errorf("message body: %w", err))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return ch.Send(ctx, m.Address, msg)
+}
+
+// failureNotice tells the vetting unit, once, that a message could not be
+// delivered; a failed notice to the unit itself is only logged, so that
+// failures cannot breed.
+func (d *Dispatcher) failureNotice(m store.OutMessage, err error) []store.NewMessage {
+	if m.RecipientRole == "vetting_unit" {
+		return nil
+	}
+	who := m.RecipientRole
+	if m.RecipientID != "" {
+		who += " " + m.RecipientID
+	}
+	return d.Router.Notice("vetting_unit", fmt.Sprintf("A message to %s by %s (delivery %s) could not be delivered after %d attempt(s): %v",
+		who, m.Channel, m.DeliveryID, m.Attempts, err))
+}
+
+// backoff is 2^(attempt-1) × BaseDelay, at most MaxDelay, with ±20% jitter
+// so that a crowd of retries does not arrive together.
+func (d *Dispatcher) backoff(attempt int) time.Duration {
+	base, limit := d.BaseDelay, d.MaxDelay
+	if base == 0 {
+		base = 30 * time.Second
+	}
+	if limit == 0 {
+		limit = time.Hour
+	}
+	delay := base
+	for i := 1; i < attempt && delay < limit; i++ {
+		delay *= 2
+	}
+	delay = min(delay, limit)
+	jitter := time.Duration(rand.Int64N(int64(delay)/5+1)) * 2
+	return delay - delay/5 + jitter
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Dispatcher) lease() time.Duration {
+	if d.Lease == 0 {
+		return 2 * time.Minute
+	}
+	return d.Lease
+}
+
+func (d *Dispatcher) batch() int {
+	if d.Batch == 0 {
+		return 50
+	}
+	return d.Batch
+}
+
+func (d *Dispatcher) maxAttempts() int {
+	if d.MaxAttempts == 0 {
+		return 10
+	}
+	return d.MaxAttempts
+}
+
+func (d *Dispatcher) log() *slog.Logger {
+	if d.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Log
+}

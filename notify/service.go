@@ -1,0 +1,210 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"vettingd/civil"
+	"vettingd/store"
+)
+
+// Service is the daemon's delivery loop: urgent items are built into
+// messages and everything due is dispatched every Poll; digests are built
+// once per window of the digest schedule (a window missed while the daemon
+// was down is made good once at start).
+type Service struct {
+	Store        *store.Store
+	Router       *Router
+	Dispatcher   *Dispatcher
+	Digest       Windows
+	Poll         time.Duration     // 10 s when zero
+	Today        func() civil.Date // the date items are overdue against
+	Log          *slog.Logger
+	cron         *cron.Cron
+	lastOK       atomic.Pointer[time.Time]
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	digestMu     sync.Mutex
+	dispatchMu   sync.Mutex
+}
+
+// Windows is a digest schedule: a cron expression in the force's zone,
+// less bank holidays.
+type Windows struct {
+	Schedule     cron.Schedule
+	Location     *time.Location
+	BankHolidays []civil.Date
+}
+
+// ParseWindows reads a digest schedule.
+func ParseWindows(spec string, loc *time.Location, holidays []string) (Windows, error) {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return Windows{}, fmt.Errorf("digest schedule %q: %w", spec, err)
+	}
+	w := Windows{Schedule: sched, Location: loc}
+	for _, h := range holidays {
+		d, err := civil.Parse(h)
+		if err != nil {
+			return Windows{}, fmt.Errorf("bank holiday %q: %w", h, err)
+		}
+		w.BankHolidays = append(w.BankHolidays, d)
+	}
+	return w, nil
+}
+
+// Latest returns the last window at or before now (zero if none in the
+// last eight days): the window whose digest should exist by now.
+func (w Windows) Latest(now time.Time) time.Time {
+	var last time.Time
+	for t := w.Schedule.Next(now.In(w.Location).AddDate(0, 0, -8)); !t.After(now); t = w.Schedule.Next(t) {
+		if !w.holiday(t) {
+			last = t
+		}
+	}
+	return last
+}
+
+// Between lists the windows after from up to and including to.
+func (w Windows) Between(from, to time.Time) []time.Time {
+	var out []time.Time
+	for t := w.Schedule.Next(from.In(w.Location)); !t.After(to); t = w.Schedule.Next(t) {
+		if !w.holiday(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (w Windows) holiday(t time.Time) bool {
+	return slices.Contains(w.BankHolidays, civil.Of(t.In(w.Location)))
+}
+
+// Start makes good a missed digest window and delivers what is due, then
+// goes on in the background until Stop.
+func (s *Service) Start(ctx context.Context) {
+	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.cron = cron.New(cron.WithLocation(s.Digest.Location))
+	s.cron.Schedule(s.Digest.Schedule, cron.FuncJob(func() {
+		s.BuildDigest(ctx, time.Now())
+		s.runLogged(ctx)
+	}))
+	s.BuildDigest(ctx, time.Now())
+	s.runLogged(ctx)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.loop(ctx)
+	}()
+	s.cron.Start()
+}
+
+func (s *Service) runLogged(ctx context.Context) {
+	if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		s.log().Error("Dispatcher failed", slog.Any("error", err))
+	}
+}
+
+// Stop stops the schedule and the loop, letting a delivery under way
+// finish for up to grace.
+func (s *Service) Stop(grace time.Duration) {
+	if s.cron == nil {
+		return
+	}
+	<-s.cron.Stop().Done()
+	done := make(chan struct{})
+	go func() { s.dispatchMu.Lock(); s.dispatchMu.Unlock(); close(done) }() //nolint:staticcheck // waits for a run to end
+	select {
+	case <-done:
+	case <-time.After(grace):
+	}
+	s.cancel()
+	s.wg.Wait()
+}
+
+// LastSuccess is when the loop last completed a round, or zero.
+func (s *Service) LastSuccess() time.Time {
+	if t := s.lastOK.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
+}
+
+// Interval is how often the loop runs.
+func (s *Service) Interval() time.Duration {
+	if s.Poll == 0 {
+		return 10 * time.Second
+	}
+	return s.Poll
+}
+
+func (s *Service) loop(ctx context.Context) {
+	tick := time.NewTicker(s.Interval())
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.runLogged(ctx)
+	}
+}
+
+// RunOnce builds the urgent items into messages and delivers what is due.
+func (s *Service) RunOnce(ctx context.Context) error {
+	s.dispatchMu.Lock()
+	defer s.dispatchMu.Unlock()
+	if _, err := s.Store.BuildMessages(ctx, time.Now(), time.Time{}, true, s.Router.Compose(s.today())); err != nil {
+		return err
+	}
+	st, err := s.Dispatcher.RunOnce(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Sent+st.Failed+st.Retried > 0 {
+		s.log().Info("Dispatched", "sent", st.Sent, "retried", st.Retried, "failed", st.Failed)
+	}
+	now := time.Now()
+	s.lastOK.Store(&now)
+	return nil
+}
+
+// BuildDigest builds the digest of the latest window at or before now,
+// unless it has been built already (by this daemon or another).
+func (s *Service) BuildDigest(ctx context.Context, now time.Time) {
+	s.digestMu.Lock()
+	defer s.digestMu.Unlock()
+	w := s.Digest.Latest(now)
+	if w.IsZero() {
+		return
+	}
+	st, err := s.Store.BuildMessages(ctx, time.Now(), w, false, s.Router.Compose(s.today()))
+	switch {
+	case err != nil:
+		s.log().Error("Digest failed", "window", w, slog.Any("error", err))
+	case !st.Skipped:
+		s.log().Info("Digest built", "window", w, "items", st.Items, "messages", st.Messages, "dropped", st.Dropped)
+	}
+}
+
+func (s *Service) today() civil.Date {
+	if s.Today != nil {
+		return s.Today()
+	}
+	return civil.Today(s.Digest.Location)
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}

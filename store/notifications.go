@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"vettingd/civil"
+)
+
+// NotifyRules say when a message is owed (SPEC §5). The scheduler builds
+// them from the policy; the store applies them to every review at once.
+type NotifyRules struct {
+	ReminderDays           int      // a reminder this many days before due
+	EscalateSupervisorDays int      // overdue by this many days: the assignee's own supervisor
+	EscalateUnitDays       int      // overdue by this many days: the vetting unit
+	UrgentKinds            []string // new reviews of these kinds reach the vetting unit at once
+	UnitCopyKinds          []string // the vetting unit is told of every new review of these kinds
+	TellSupervisorKinds    []string // the person's supervisor is told of these too
+}
+
+// recipientRole and recipientID name who a review's assignee is, as a
+// recipient: a person (supervisor, owner) or a unit ('' for its id). A
+// person-assigned review with nobody named falls to the vetting unit.
+const (
+	recipientRole = `CASE WHEN r.assignee_role IN ('supervisor', 'owner') AND r.assignee_id IS NULL THEN 'vetting_unit' ELSE r.assignee_role END`
+	recipientID   = `CASE WHEN r.assignee_role IN ('supervisor', 'owner') AND r.assignee_id IS NOT NULL THEN r.assignee_id ELSE '' END`
+)
+
+// EnqueueNotifications writes into the outbox every item owed as of the
+// plan's date that is not there yet: the opening of each review (to its
+// assignee, and to the vetting unit for the kinds it hears of), reminders,
+// due-date notices and escalations. It runs inside the planning transaction,
+// so the items and the change that owes them commit together. With only
+// non-empty, just those people's reviews are considered. It returns how
+// many items it added.
+func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, only []string) (int, error) {
+	e1, e2 := pt.AsOf.AddDays(-rules.EscalateSupervisorDays), pt.AsOf.AddDays(-rules.EscalateUnitDays)
+	total := 0
+	for _, owed := range owedItems {
+		q := &query{s: pt.s}
+		asOf, now := q.date(pt.AsOf), q.arg(pt.now)
+		sel := owed(q, owedParams{rules: rules, asOf: asOf, reminderEnd: pt.AsOf.AddDays(rules.ReminderDays), e1: e1, e2: e2,
+			live: `r.status IN ('open', 'acknowledged') AND r.opens_on <= ` + asOf + q.scope("r.employee_id", only)})
+		res, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
+			SELECT id, event, role, who, event = 'urgent', `+asOf+`, `+now+` FROM (`+sel+`) AS owed
+			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) DO NOTHING`, q.args...)
+		if err != nil {
+			return total, fmt.Errorf("store: enqueue notifications: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+	}
+	q := &query{s: pt.s}
+	level := `CASE WHEN due_on <= ` + q.date(e2) + ` THEN 2 ELSE 1 END`
+	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews SET escalation_level = `+level+`
+		WHERE status IN ('open', 'acknowledged') AND due_on <= `+q.date(e1)+` AND escalation_level < `+level+`
+		AND employee_id IN (SELECT employee_id FROM people WHERE status <> 'absent')`+q.scope("employee_id", only), q.args...)
+	if err != nil {
+		return total, fmt.Errorf("store: escalation levels: %w", err)
+	}
+	pt.Stats.Notifications += total
+	return total, nil
+}
+
+type owedParams struct {
+	rules       NotifyRules
+	asOf        string // the as-of date's placeholder
+	live        string // the condition on r of an open review that has opened
+	reminderEnd civil.Date
+	e1, e2      civil.Date // due on or before: overdue enough for each escalation
+}
+
+// owedItems each select the items of one kind owed now, as (id, event,
+// role, who), with their own placeholders.
+var owedItems = []func(q *query, o owedParams) string{
+	// The opening, to the assignee; to the vetting unit at once for the urgent kinds.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, CASE WHEN r.kind = 'supervisor_briefing' THEN 'briefing' WHEN ` + recipientRole + ` = 'vetting_unit' AND r.kind IN ` +
+			q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
+			FROM reviews r WHERE ` + o.live
+	},
+	// The vetting unit hears of every new gap, triggered review and draw.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, CASE WHEN r.kind IN ` + q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event,
+			'vetting_unit' AS role, '' AS who FROM reviews r WHERE ` + o.live + ` AND r.kind IN ` + q.list(o.rules.UnitCopyKinds)
+	},
+	// The person's current supervisor is told of a gap in their vetting.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, 'opened' AS event, 'supervisor' AS role, p.supervisor_id AS who
+			FROM reviews r JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
+			WHERE ` + o.live + ` AND r.kind IN ` + q.list(o.rules.TellSupervisorKinds) + ` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
+	},
+	// A reminder before due: not once acknowledged, not for an absent
+	// person, and not when the review opened inside the reminder window.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, 'reminder' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
+			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.status = 'open' AND r.due_on > ` + o.asOf + ` AND r.due_on <= ` + q.date(o.reminderEnd) +
+			` AND r.opens_on < ` + q.s.addDays("r.due_on", -o.rules.ReminderDays)
+	},
+	// On the due date or, after downtime, until the first escalation.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, 'due' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
+			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.due_on <= ` + o.asOf + ` AND r.due_on > ` + q.date(o.e1) + ` AND r.opens_on < r.due_on`
+	},
+	// Overdue: the assignee's own supervisor (the vetting unit when they
+	// have none). A unit's own review waits for the second level.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, 'escalation' AS event, CASE WHEN s.employee_id IS NULL THEN 'vetting_unit' ELSE 'supervisor' END AS role,
+			COALESCE(s.employee_id, '') AS who
+			FROM reviews r JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
+			LEFT JOIN people s ON s.employee_id = a.supervisor_id AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.assignee_role IN ('supervisor', 'owner') AND r.due_on <= ` + q.date(o.e1)
+	},
+	// Overdue further: the vetting unit.
+	func(q *query, o owedParams) string {
+		return `SELECT r.id AS id, 'escalation' AS event, 'vetting_unit' AS role, '' AS who
+			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.due_on <= ` + q.date(o.e2)
+	},
+}
+
+// query counts placeholders for one statement built in pieces.
+type query struct {
+	s    *Store
+	args []any
+}
+
+func (q *query) arg(v any) string {
+	q.args = append(q.args, v)
+	return fmt.Sprintf("$%d", len(q.args))
+}
+
+func (q *query) date(d civil.Date) string {
+	q.args = append(q.args, d)
+	return q.s.date(len(q.args))
+}
+
+// list returns "($n, $m…)" for vs; "(NULL)", which matches nothing, when empty.
+func (q *query) list(vs []string) string {
+	if len(vs) == 0 {
+		return "(NULL)"
+	}
+	marks := make([]string, len(vs))
+	for i, v := range vs {
+		marks[i] = q.arg(v)
+	}
+	return "(" + strings.Join(marks, ", ") + ")"
+}
+
+// scope returns " AND col IN (…)" for a non-empty list of ids, else "".
+func (q *query) scope(col string, ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return " AND " + col + " IN " + q.list(ids)
+}
+
+// EnqueueGifts tells PSD, for its register, that an integrity review
+// recorded a declaration of gifts or hospitality. No review follows.
+func (pt *PlanTx) EnqueueGifts(ctx context.Context, reviewID int64) error {
+	_, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
+		VALUES ($1, 'gifts', 'psd', '', false, `+pt.s.date(2)+`, $3) ON CONFLICT (review_id, event, recipient_role, recipient_id) DO NOTHING`,
+		reviewID, pt.AsOf, pt.now)
+	if err != nil {
+		return fmt.Errorf("store: enqueue gifts notice: %w", err)
+	}
+	pt.Stats.Notifications++
+	return nil
+}
+
+// addDays returns a SQL expression for the date column col moved by n days.
+func (s *Store) addDays(col string, n int) string {
+	if s.dialect == Postgres {
+		return fmt.Sprintf("(%s + %d)", col, n)
+	}
+	return fmt.Sprintf("date(%s, '%+d days')", col, n)
+}

@@ -1,0 +1,347 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"vettingd/civil"
+)
+
+// PendingItem is an outbox item waiting for its message, with what a
+// message may say of it (SPEC §5: the kind, the person, the due date).
+type PendingItem struct {
+	ID            int64      `db:"id"`
+	ReviewID      int64      `db:"review_id"`
+	Event         string     `db:"event"`
+	Urgent        bool       `db:"urgent"`
+	RecipientRole string     `db:"recipient_role"`
+	RecipientID   string     `db:"recipient_id"`
+	Kind          string     `db:"kind"`
+	EmployeeID    string     `db:"employee_id"`
+	PersonName    string     `db:"person_name"`
+	DueOn         civil.Date `db:"due_on"`
+}
+
+// Recipient is whom a message goes to: a unit (ID "") or a person, with
+// how the person can be reached.
+type Recipient struct {
+	Role        string `db:"recipient_role"`
+	ID          string `db:"recipient_id"`
+	Email       string `db:"email"`
+	SlackUserID string `db:"slack_user_id"`
+}
+
+// NewMessage is one message for the dispatcher to deliver.
+type NewMessage struct {
+	DeliveryID string
+	Recipient  Recipient
+	Channel    string
+	Address    string
+	Body       string // JSON
+}
+
+// BuildStats says what a build of messages did.
+type BuildStats struct {
+	Items    int  `json:"items"`
+	Messages int  `json:"messages"`
+	Dropped  int  `json:"dropped"`
+	Skipped  bool `json:"skipped"` // the digest window was built already
+}
+
+// ComposeFunc turns one recipient's items (in due order) into the
+// messages that carry them, one per channel.
+type ComposeFunc func(r Recipient, items []PendingItem) ([]NewMessage, error)
+
+// recipientChunk is how many recipients' items one query loads.
+const recipientChunk = 200
+
+// BuildMessages gathers the pending outbox items into messages, at most one
+// per recipient and channel, in one transaction. Items that no longer need
+// telling are dropped first: those of completed and cancelled reviews,
+// reminders of acknowledged reviews, and chasers of absent people. With
+// urgentOnly, only urgent items are gathered. A non-zero window names a
+// digest window: it is built once, ever, and a second build of the same
+// window (after a restart, or by another daemon) does nothing and says
+// Skipped.
+func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgentOnly bool, compose ComposeFunc) (BuildStats, error) {
+	var st BuildStats
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		if !window.IsZero() {
+			res, err := tx.ExecContext(ctx, `INSERT INTO digest_windows (window_at, built_at, messages) VALUES ($1, $2, 0)
+				ON CONFLICT (window_at) DO NOTHING`, window.UTC(), now.UTC())
+			if err != nil {
+				return fmt.Errorf("store: digest window: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				st.Skipped = true
+				return nil
+			}
+		}
+		var err error
+		if st.Dropped, err = dropStale(ctx, tx); err != nil {
+			return err
+		}
+		urgent := ""
+		if urgentOnly {
+			urgent = " AND n.urgent"
+		}
+		var rcpts []Recipient
+		err = tx.SelectContext(ctx, &rcpts, `SELECT n.recipient_role, n.recipient_id, COALESCE(MAX(p.email), '') AS email,
+			COALESCE(MAX(p.slack_user_id), '') AS slack_user_id
+			FROM notifications n LEFT JOIN people p ON p.employee_id = n.recipient_id
+			WHERE n.state = 'pending'`+urgent+` GROUP BY n.recipient_role, n.recipient_id ORDER BY n.recipient_role, n.recipient_id`)
+		if err != nil {
+			return fmt.Errorf("store: outbox recipients: %w", err)
+		}
+		for len(rcpts) > 0 {
+			n := min(len(rcpts), recipientChunk)
+			if err := s.buildChunk(ctx, tx, now, urgent, rcpts[:n], compose, &st); err != nil {
+				return err
+			}
+			rcpts = rcpts[n:]
+		}
+		if !window.IsZero() {
+			_, err = tx.ExecContext(ctx, `UPDATE digest_windows SET messages = $2 WHERE window_at = $1`, window.UTC(), st.Messages)
+		}
+		return err
+	})
+	return st, err
+}
+
+func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND (
+		review_id IN (SELECT id FROM reviews WHERE status IN ('completed', 'cancelled'))
+		OR (event = 'reminder' AND review_id IN (SELECT id FROM reviews WHERE status = 'acknowledged'))
+		OR (event IN ('reminder', 'due', 'escalation') AND review_id IN (SELECT r.id FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE p.status = 'absent')))`)
+	if err != nil {
+		return 0, fmt.Errorf("store: drop stale notifications: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (s *Store) buildChunk(ctx context.Context, tx *sqlx.Tx, now time.Time, urgent string, rcpts []Recipient, compose ComposeFunc, st *BuildStats) error {
+	q := &query{s: s}
+	pairs := make([]string, len(rcpts))
+	for i, r := range rcpts {
+		pairs[i] = "(" + q.arg(r.Role) + ", " + q.arg(r.ID) + ")"
+	}
+	var items []PendingItem
+	err := tx.SelectContext(ctx, &items, `SELECT n.id, n.review_id, n.event, n.urgent, n.recipient_role, n.recipient_id,
+		r.kind, r.employee_id, p.given_name || ' ' || p.family_name AS person_name, r.due_on
+		FROM notifications n JOIN reviews r ON r.id = n.review_id JOIN people p ON p.employee_id = r.employee_id
+		WHERE n.state = 'pending'`+urgent+` AND (n.recipient_role, n.recipient_id) IN (VALUES `+strings.Join(pairs, ", ")+`)
+		ORDER BY n.recipient_role, n.recipient_id, r.due_on, n.id`, q.args...)
+	if err != nil {
+		return fmt.Errorf("store: outbox items: %w", err)
+	}
+	for _, r := range rcpts {
+		var mine []PendingItem
+		for len(items) > 0 && items[0].RecipientRole == r.Role && items[0].RecipientID == r.ID {
+			mine, items = append(mine, items[0]), items[1:]
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		msgs, err := compose(r, mine)
+		if err != nil {
+			return err
+		}
+		if err := s.addMessages(ctx, tx, now, msgs, mine); err != nil {
+			return err
+		}
+		st.Items += len(mine)
+		st.Messages += len(msgs)
+	}
+	return nil
+}
+
+// addMessages inserts the messages that carry items and marks the items batched.
+func (s *Store) addMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []NewMessage, items []PendingItem) error {
+	ids := make([]any, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	for _, m := range msgs {
+		var id int64
+		err := tx.GetContext(ctx, &id, `INSERT INTO messages (delivery_id, recipient_role, recipient_id, channel, address, body, next_attempt_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+			m.DeliveryID, m.Recipient.Role, m.Recipient.ID, m.Channel, m.Address, m.Body, now.UTC())
+		if err != nil {
+			return fmt.Errorf("store: add message: %w", err)
+		}
+		rows := make([][]any, len(ids))
+		for i, nid := range ids {
+			rows[i] = []any{id, nid}
+		}
+		if err := s.insertRows(ctx, tx, "INSERT INTO message_items (message_id, notification_id) VALUES ", 2, rows); err != nil {
+			return fmt.Errorf("store: add message items: %w", err)
+		}
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		q := &query{s: s}
+		marks := make([]string, n)
+		for i := range marks {
+			marks[i] = q.arg(ids[i])
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'batched' WHERE id IN (`+strings.Join(marks, ", ")+`)`, q.args...); err != nil {
+			return fmt.Errorf("store: batch notifications: %w", err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// AddMessages queues messages that carry no review items (a notice to the
+// vetting unit that a delivery failed, say).
+func (s *Store) AddMessages(ctx context.Context, now time.Time, msgs []NewMessage) error {
+	return s.WithTx(ctx, func(tx *sqlx.Tx) error { return s.addMessages(ctx, tx, now, msgs, nil) })
+}
+
+// OutMessage is a message claimed for delivery.
+type OutMessage struct {
+	ID            int64  `db:"id"`
+	DeliveryID    string `db:"delivery_id"`
+	RecipientRole string `db:"recipient_role"`
+	RecipientID   string `db:"recipient_id"`
+	Channel       string `db:"channel"`
+	Address       string `db:"address"`
+	Body          string `db:"body"`
+	Attempts      int    `db:"attempts"`
+}
+
+// ClaimMessages leases up to limit pending messages whose time has come,
+// so that no other dispatcher takes them until the lease ends: with
+// FOR UPDATE SKIP LOCKED on PostgreSQL, and on SQLite by a compare-and-set
+// in its single-writer transaction. The attempt is counted at the claim,
+// so a dispatcher that dies mid-send still uses one up.
+func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutMessage, error) {
+	skip := ""
+	if s.dialect == Postgres {
+		skip = " FOR UPDATE SKIP LOCKED"
+	}
+	var out []OutMessage
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `UPDATE messages SET lease_until = $2, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM messages WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+				ORDER BY next_attempt_at, id LIMIT $3`+skip+`)
+			AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
+			RETURNING id, delivery_id, recipient_role, recipient_id, channel, address, body, attempts`,
+			now.UTC(), now.Add(lease).UTC(), limit)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim messages: %w", err)
+	}
+	return out, nil
+}
+
+// MessageSent records a delivery, and audits it.
+func (s *Store) MessageSent(ctx context.Context, m OutMessage, now time.Time, externalRef string) error {
+	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $2, external_ref = $3, lease_until = NULL, last_error = NULL
+			WHERE id = $1`, m.ID, now.UTC(), nullable(externalRef))
+		if err != nil {
+			return fmt.Errorf("store: message sent: %w", err)
+		}
+		return s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_sent", Entity: "message", EntityID: fmt.Sprint(m.ID),
+			Detail: jsonText(map[string]any{"delivery_id": m.DeliveryID, "channel": m.Channel, "recipient_role": m.RecipientRole, "recipient_id": m.RecipientID})})
+	})
+}
+
+// MessageRetry puts a message back for another attempt at next. With
+// uncount, the attempt does not count against the limit (a rate limit is
+// not the message's fault).
+func (s *Store) MessageRetry(ctx context.Context, id int64, next time.Time, reason string, uncount bool) error {
+	back := 0
+	if uncount {
+		back = 1
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE messages SET next_attempt_at = $2, last_error = $3, lease_until = NULL, attempts = attempts - $4
+		WHERE id = $1 AND status = 'pending'`, id, next.UTC(), reason, back)
+	if err != nil {
+		return fmt.Errorf("store: message retry: %w", err)
+	}
+	return nil
+}
+
+// MessageFailed gives a message up with its reason, audits it, and queues
+// the notices that tell someone so.
+func (s *Store) MessageFailed(ctx context.Context, m OutMessage, now time.Time, reason string, notices []NewMessage) error {
+	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', last_error = $2, lease_until = NULL WHERE id = $1`, m.ID, reason)
+		if err != nil {
+			return fmt.Errorf("store: message failed: %w", err)
+		}
+		err = s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_failed", Entity: "message", EntityID: fmt.Sprint(m.ID),
+			Detail: jsonText(map[string]any{"delivery_id": m.DeliveryID, "channel": m.Channel, "recipient_role": m.RecipientRole, "recipient_id": m.RecipientID, "reason": reason})})
+		if err != nil {
+			return err
+		}
+		return s.addMessages(ctx, tx, now, notices, nil)
+	})
+}
+
+// OutboxStatus is the state of the outbox.
+type OutboxStatus struct {
+	Waiting       int             `json:"waiting"` // items not yet in a message (waiting for the digest)
+	Pending       int             `json:"pending"`
+	Sent          int             `json:"sent"`
+	Failed        int             `json:"failed"`
+	OldestPending *time.Time      `json:"oldest_pending"`
+	Failures      []FailedMessage `json:"failures"`
+}
+
+// FailedMessage is a message given up, with why.
+type FailedMessage struct {
+	ID            int64     `db:"id" json:"id"`
+	DeliveryID    string    `db:"delivery_id" json:"delivery_id"`
+	Channel       string    `db:"channel" json:"channel"`
+	RecipientRole string    `db:"recipient_role" json:"recipient_role"`
+	RecipientID   string    `db:"recipient_id" json:"recipient_id"`
+	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	Reason        string    `db:"last_error" json:"reason"`
+}
+
+// Outbox reports the outbox's state, with the latest failures (at most 20).
+func (s *Store) Outbox(ctx context.Context) (OutboxStatus, error) {
+	var st OutboxStatus
+	var counts []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &counts, `SELECT status, COUNT(*) AS n FROM messages GROUP BY status`); err != nil {
+		return st, fmt.Errorf("store: outbox: %w", err)
+	}
+	for _, c := range counts {
+		switch c.Status {
+		case "pending":
+			st.Pending = c.N
+		case "sent":
+			st.Sent = c.N
+		case "failed":
+			st.Failed = c.N
+		}
+	}
+	if err := s.db.GetContext(ctx, &st.Waiting, `SELECT COUNT(*) FROM notifications WHERE state = 'pending'`); err != nil {
+		return st, fmt.Errorf("store: outbox: %w", err)
+	}
+	var oldest []time.Time
+	if err := s.db.SelectContext(ctx, &oldest, `SELECT created_at FROM messages WHERE status = 'pending' ORDER BY created_at LIMIT 1`); err != nil {
+		return st, fmt.Errorf("store: outbox: %w", err)
+	}
+	if len(oldest) == 1 {
+		st.OldestPending = &oldest[0]
+	}
+	st.Failures = []FailedMessage{}
+	err := s.db.SelectContext(ctx, &st.Failures, `SELECT id, delivery_id, channel, recipient_role, recipient_id, created_at, COALESCE(last_error, '') AS last_error
+		FROM messages WHERE status = 'failed' ORDER BY id DESC LIMIT 20`)
+	if err != nil {
+		return st, fmt.Errorf("store: outbox: %w", err)
+	}
+	return st, nil
+}
