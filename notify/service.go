@@ -20,19 +20,19 @@ import (
 // once per window of the digest schedule (a window missed while the daemon
 // was down is made good once at start).
 type Service struct {
-	Store        *store.Store
-	Router       *Router
-	Dispatcher   *Dispatcher
-	Digest       Windows
-	Poll         time.Duration     // 10 s when zero
-	Today        func() civil.Date // the date items are overdue against
-	Log          *slog.Logger
-	cron         *cron.Cron
-	lastOK       atomic.Pointer[time.Time]
-	cancel       context.CancelFunc
-	wg           sync.WaitGroup
-	digestMu     sync.Mutex
-	dispatchMu   sync.Mutex
+	Store      *store.Store
+	Router     *Router
+	Dispatcher *Dispatcher
+	Digest     Windows
+	Poll       time.Duration     // 10 s when zero
+	Today      func() civil.Date // the date items are overdue against
+	Log        *slog.Logger
+	cron       *cron.Cron
+	lastOK     atomic.Pointer[time.Time]
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	digestMu   sync.Mutex
+	dispatchMu sync.Mutex
 }
 
 // Windows is a digest schedule: a cron expression in the force's zone,
