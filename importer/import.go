@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"vettingd/civil"
 	"vettingd/store"
@@ -99,7 +100,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	hash := sha256.New()
 	in := newReader(io.TeeReader(r, hash))
 
-	cols, problems := readHeader(in, k, opts.Columns, rep)
+	lay, problems := readHeader(in, k, opts.Columns, rep)
 	if len(problems) > 0 {
 		rep.Errors = problems
 		return rep, nil
@@ -111,7 +112,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	defer it.Rollback()
 
 	list := &problemList{}
-	if err := stageRows(in, k, cols, it, list, rep); err != nil {
+	if err := stageRows(in, k, lay, it, list, rep); err != nil {
 		return nil, err
 	}
 	// Read to the end, so the digest covers the whole file even after a CSV error.
@@ -197,14 +198,20 @@ func newReader(r io.Reader) *reader {
 
 func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
+// layout says where the fields of a kind sit in the lines of one file.
+type layout struct {
+	cols []int // per field of the kind, the index of its cell; -1 when the header lacks it
+	need int   // the cells a line needs to reach every column vettingd reads
+}
+
 // readHeader maps each field of k to its column index (-1 when absent).
-func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]int, []Problem) {
+func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (layout, []Problem) {
 	header, err := in.csv.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}
+		return layout{}, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}
 	}
 	if err != nil {
-		return nil, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}
+		return layout{}, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}
 	}
 	index := map[string]int{}
 	var problems []Problem
@@ -215,7 +222,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]
 		}
 		index[name] = i
 	}
-	cols := make([]int, len(k.fields))
+	lay := layout{cols: make([]int, len(k.fields))}
 	used := map[int]bool{}
 	for i, f := range k.fields {
 		want := f.name
@@ -223,9 +230,10 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]
 			want = m
 		}
 		idx, ok := index[normalize(want)]
-		cols[i] = -1
+		lay.cols[i] = -1
 		if ok {
-			cols[i], used[idx] = idx, true
+			lay.cols[i], used[idx] = idx, true
+			lay.need = max(lay.need, idx+1)
 		} else if f.required {
 			problems = append(problems, Problem{Line: 1, Column: f.name, Message: missingColumn(f.name, want)})
 		}
@@ -235,7 +243,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not one vettingd reads for %s and was ignored", strings.TrimSpace(h), k.name))
 		}
 	}
-	return cols, problems
+	return lay, problems
 }
 
 func missingColumn(name, want string) string {
@@ -277,11 +285,7 @@ func (l *problemList) sorted() []Problem {
 
 // stageRows parses every data line, records its problems, and stages each
 // row that has a key so the whole-file checks can see it.
-func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *problemList, rep *Report) error {
-	width := 0
-	for _, c := range cols {
-		width = max(width, c+1)
-	}
+func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *problemList, rep *Report) error {
 	vals := make([]any, len(k.fields)+len(k.extra))
 	for {
 		rec, err := in.csv.Read()
@@ -298,32 +302,56 @@ func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *proble
 		}
 		rep.Rows++
 		line, _ := in.csv.FieldPos(0)
-		if len(rec) < width {
-			list.add(Problem{Line: line, Message: fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec))})
-			continue
-		}
-		r := row{k: k, vals: vals[:len(k.fields)]}
-		for i := range vals {
-			vals[i] = nil
-		}
 		add := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
-		for i, f := range k.fields {
-			cell := ""
-			if cols[i] >= 0 {
-				cell = strings.TrimSpace(rec[cols[i]])
-			}
-			vals[i] = parseCell(f, cell, add)
-		}
-		if k.check != nil {
-			k.check(r, add)
-		}
-		if vals[0] == nil { // no key: nothing to compare with other rows
+		if !parseRow(rec, k, lay, vals, add) {
 			continue
 		}
 		if err := it.Add(line, vals); err != nil {
 			return err
 		}
 	}
+}
+
+// parseRow fills vals from one line's cells and reports the line's
+// problems; it returns false when the line cannot be staged (it has too few
+// cells, or no key to compare with other rows).
+func parseRow(rec []string, k *kind, lay layout, vals []any, add func(column, msg string)) bool {
+	switch {
+	case len(rec) < lay.need:
+		add("", fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec)))
+		return false
+	}
+	for i := range vals {
+		vals[i] = nil
+	}
+	for i, f := range k.fields {
+		cell := ""
+		if lay.cols[i] >= 0 {
+			cell = strings.TrimSpace(rec[lay.cols[i]])
+		}
+		if msg := notText(cell); msg != "" {
+			add(f.name, f.name+": "+msg+" (save the file as CSV UTF-8)")
+			continue
+		}
+		vals[i] = parseCell(f, cell, add)
+	}
+	if k.check != nil {
+		k.check(row{k: k, vals: vals[:len(k.fields)]}, add)
+	}
+	return vals[0] != nil
+}
+
+// notText says why a cell is not text the database can hold, or "" when it
+// is: a file saved in a legacy encoding (Latin-1 "é" is the byte 0xE9) is not
+// UTF-8, and a NUL byte is not text at all (a UTF-16 file is full of them).
+func notText(cell string) string {
+	switch {
+	case !utf8.ValidString(cell):
+		return "is not UTF-8 text"
+	case strings.ContainsRune(cell, 0):
+		return "contains a NUL character, which is not text"
+	}
+	return ""
 }
 
 // parseCell turns one cell into its stored value, or reports why it cannot.
