@@ -54,3 +54,15 @@ func TestTextThatIsNotUTF8IsRejectedOnEveryBackend(t *testing.T) {
 		}
 	})
 }
+
+func TestLineWithMoreCellsThanTheHeaderIsRejected(t *testing.T) {
+	// An unquoted comma in the last column used to be dropped without a word.
+	file := "employee_id,given_name,family_name,workforce_type,start_date,rank_or_grade\n" +
+		"E7,Gus,Black,staff,2020-01-01,Grade 4\n" +
+		"E8,Hal,Gray,staff,2020-01-01,Grade 4, Band B\n"
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", file), "--mode", "delta")
+		lacks(t, stderr, "people.csv:3: the line has 7 cells, more than the header's 6 columns", "rejected with 1 problem;")
+	})
+}

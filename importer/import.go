@@ -200,8 +200,9 @@ func normalize(name string) string { return strings.ToLower(strings.TrimSpace(na
 
 // layout says where the fields of a kind sit in the lines of one file.
 type layout struct {
-	cols []int // per field of the kind, the index of its cell; -1 when the header lacks it
-	need int   // the cells a line needs to reach every column vettingd reads
+	cols  []int // per field of the kind, the index of its cell; -1 when the header lacks it
+	cells int   // the header's cells: no line may have more
+	need  int   // the cells a line needs to reach every column vettingd reads
 }
 
 // readHeader maps each field of k to its column index (-1 when absent).
@@ -222,7 +223,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (la
 		}
 		index[name] = i
 	}
-	lay := layout{cols: make([]int, len(k.fields))}
+	lay := layout{cols: make([]int, len(k.fields)), cells: len(header)}
 	used := map[int]bool{}
 	for i, f := range k.fields {
 		want := f.name
@@ -314,11 +315,16 @@ func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *proble
 
 // parseRow fills vals from one line's cells and reports the line's
 // problems; it returns false when the line cannot be staged (it has too few
-// cells, or no key to compare with other rows).
+// or too many cells, or no key to compare with other rows).
 func parseRow(rec []string, k *kind, lay layout, vals []any, add func(column, msg string)) bool {
 	switch {
 	case len(rec) < lay.need:
 		add("", fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec)))
+		return false
+	case len(rec) > lay.cells:
+		// Most often a comma inside a cell that is not in quotes: every
+		// cell after it would land in the wrong column.
+		add("", fmt.Sprintf("the line has %d cells, more than the header's %d columns (put a cell that contains a comma in double quotes)", len(rec), lay.cells))
 		return false
 	}
 	for i := range vals {
