@@ -139,6 +139,9 @@ func (a *app) printImportText(rep *importer.Report) {
 	if rep.Kind == "people" {
 		fmt.Fprintf(out, "  joiners %d, movers %d, leavers %d\n", rep.Joiners, rep.Movers, rep.Leavers)
 	}
+	if rep.Closed > 0 {
+		fmt.Fprintf(out, "  closed %s (not in this snapshot; counted as updated)\n", plural(rep.Closed, "post"))
+	}
 	if !rep.Changed() {
 		fmt.Fprintln(out, "  nothing changed: the database already held this file's data")
 	}

@@ -372,3 +372,26 @@ func TestImportIsAudited(t *testing.T) {
 		}
 	})
 }
+
+func TestPostsSnapshotThatClosesPostsIsAChange(t *testing.T) {
+	without3 := strings.Replace(postsCSV, "P3,Firearms Officer,Firearms,RV;NPPV3,no\n", "", 1)
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		m := report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--dry-run", "--format", "json", "--as-of", "2026-11-03"))
+		counts(t, m, map[string]float64{"rows": 2, "created": 0, "updated": 1, "unchanged": 2})
+		r := must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--as-of", "2026-11-03")
+		lacks(t, r.stdout, "updated 1, unchanged 2", "closed 1 post ", "planned: reviews")
+		if strings.Contains(r.stdout, "nothing changed") {
+			t.Errorf("closing a post was reported as nothing changed:\n%s", r.stdout)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT updated FROM import_runs ORDER BY id DESC LIMIT 1"); got[0] != "1" {
+			t.Errorf("import_runs.updated = %v, want 1 (the post closed)", got)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT closed_on FROM posts WHERE post_id = 'P3'"); got[0] != "2026-11-03" {
+			t.Errorf("P3 closed_on = %v", got)
+		}
+		// The same file again closes nothing more.
+		r = must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--as-of", "2026-11-04")
+		lacks(t, r.stdout, "nothing changed")
+	})
+}

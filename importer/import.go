@@ -69,6 +69,9 @@ type Report struct {
 	Errors    []Problem `json:"errors"`
 	RunID     int64     `json:"-"`
 	FileName  string    `json:"-"`
+	// Closed counts the posts a snapshot closes. The JSON fields are fixed
+	// by the spec, so there they are part of updated, which counts them.
+	Closed int `json:"-"`
 	// Affected names the people an applied import concerns, for planning
 	// them at once; AffectsAll says it concerns everyone.
 	Affected   []string `json:"-"`
@@ -78,7 +81,8 @@ type Report struct {
 // Rejected reports whether the file was refused.
 func (r *Report) Rejected() bool { return len(r.Errors) > 0 }
 
-// Changed reports whether applying the file changes anything.
+// Changed reports whether applying the file changes anything (a post
+// closed is counted in Updated).
 func (r *Report) Changed() bool { return r.Created+r.Updated+r.Leavers > 0 }
 
 // maxListed bounds the problems a report lists; past it, one line says how
@@ -160,7 +164,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 
 func fill(rep *Report, d store.Diff) {
 	rep.Rows, rep.Created, rep.Updated, rep.Unchanged = d.Rows, d.Created, d.Updated, d.Unchanged
-	rep.Joiners, rep.Movers, rep.Leavers = d.Joiners, d.Movers, d.Leavers
+	rep.Joiners, rep.Movers, rep.Leavers, rep.Closed = d.Joiners, d.Movers, d.Leavers, d.Closed
 }
 
 // leaverLimit refuses a people snapshot that would end too much of the
