@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -393,5 +394,31 @@ func TestPostsSnapshotThatClosesPostsIsAChange(t *testing.T) {
 		// The same file again closes nothing more.
 		r = must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--as-of", "2026-11-04")
 		lacks(t, r.stdout, "nothing changed")
+	})
+}
+
+func TestMassPostClosureIsRefusedUnlessForced(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("post_id,title,required_levels\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "Q%02d,Constable,RV\n", i)
+	}
+	full := b.String()
+	lines := strings.SplitAfter(full, "\n")
+	headerOnly := lines[0]
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		must(t, dbURL, "import", "posts", write(t, "posts.csv", full))
+		stderr := rejected(t, dbURL, "import", "posts", write(t, "posts.csv", headerOnly))
+		lacks(t, stderr, "posts.csv: this snapshot would close 40 of 40 open posts (100.0%), more than the limit of 5% and 10 posts", "--force")
+		stderr = rejected(t, dbURL, "import", "posts", write(t, "posts.csv", strings.Join(lines[:30], "")))
+		lacks(t, stderr, "would close 11 of 40 open posts (27.5%)")
+		// No more than the floor of 10 posts is accepted without --force.
+		m := report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", strings.Join(lines[:31], "")), "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 30, "updated": 10, "unchanged": 30})
+		m = report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", headerOnly), "--force", "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 0, "updated": 30})
+		if n := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM posts WHERE closed_on IS NULL"); n[0] != "0" {
+			t.Errorf("open posts after a forced empty snapshot = %v", n)
+		}
 	})
 }

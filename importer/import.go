@@ -30,7 +30,7 @@ type Options struct {
 	Kind     string
 	Mode     string // snapshot or delta; "" for the kind's default
 	DryRun   bool
-	Force    bool // apply a snapshot even past the mass-leaver limit
+	Force    bool // apply a snapshot even past the mass-leaver (or mass-closure) limit
 	AsOf     civil.Date
 	FileName string // as reported in messages and recorded with the run
 	Actor    string // who imports, for the record and the audit log
@@ -39,7 +39,8 @@ type Options struct {
 	Columns map[string]string
 	// A people snapshot that would make leavers of more than
 	// MaxLeaverFraction of current people and more than MaxLeaverFloor
-	// people is refused unless Force.
+	// people is refused unless Force; so is a posts snapshot that would
+	// close as large a share of the open posts.
 	MaxLeaverFraction float64
 	MaxLeaverFloor    int
 }
@@ -167,19 +168,24 @@ func fill(rep *Report, d store.Diff) {
 	rep.Joiners, rep.Movers, rep.Leavers, rep.Closed = d.Joiners, d.Movers, d.Leavers, d.Closed
 }
 
-// leaverLimit refuses a people snapshot that would end too much of the
-// force at once: a truncated HR extract must never do that.
+// leaverLimit refuses a snapshot that would end too much of the force at
+// once, or close too many of its posts: a truncated HR extract (or a file
+// of headers alone) must never do that.
 func leaverLimit(k *kind, snapshot bool, d store.Diff, opts Options) string {
-	if k.table != "people" || !snapshot || opts.Force || d.Current == 0 {
+	if !snapshot || opts.Force || d.Current == 0 {
 		return ""
 	}
 	frac := float64(d.Absent) / float64(d.Current)
 	if frac <= opts.MaxLeaverFraction || d.Absent <= opts.MaxLeaverFloor {
 		return ""
 	}
-	return fmt.Sprintf("this snapshot would make leavers of %d of %d current people (%.1f%%), more than the limit of %g%% and %d people: "+
+	what, whole, unit := "make leavers of", "current people", "people"
+	if k.table == "posts" {
+		what, whole, unit = "close", "open posts", "posts"
+	}
+	return fmt.Sprintf("this snapshot would %s %d of %d %s (%.1f%%), more than the limit of %g%% and %d %s: "+
 		"check that the file is complete, or import it with --force",
-		d.Absent, d.Current, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor)
+		what, d.Absent, d.Current, whole, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor, unit)
 }
 
 // reader is a CSV reader over a buffered input whose byte-order mark, if
