@@ -110,6 +110,10 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		rep.Errors = problems
 		return rep, nil
 	}
+	snapshot := opts.Mode == "snapshot"
+	if !snapshot {
+		lay.keep = lay.absent(k)
+	}
 	it, err := st.BeginImport(ctx, k.storeTable())
 	if err != nil {
 		return nil, err
@@ -127,8 +131,10 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if err := it.EndStaging(ctx); err != nil {
 		return nil, err
 	}
-	snapshot := opts.Mode == "snapshot"
 	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
+		return nil, err
+	}
+	if err := keepStored(ctx, it, k, lay.keep, list); err != nil {
 		return nil, err
 	}
 	if list.n > 0 {
@@ -213,6 +219,20 @@ type layout struct {
 	cols  []int // per field of the kind, the index of its cell; -1 when the header lacks it
 	cells int   // the header's cells: no line may have more
 	need  int   // the cells a line needs to reach every column vettingd reads
+	// keep names the fields whose stored values a delta keeps, because the
+	// header lacks them; the row checks then wait for those values.
+	keep []string
+}
+
+// absent lists the fields of k that the header lacks.
+func (lay layout) absent(k *kind) []string {
+	var names []string
+	for i, f := range k.fields {
+		if lay.cols[i] < 0 {
+			names = append(names, f.name)
+		}
+	}
+	return names
 }
 
 // readHeader maps each field of k to its column index (-1 when absent).
@@ -351,7 +371,7 @@ func parseRow(rec []string, k *kind, lay layout, vals []any, add func(column, ms
 		}
 		vals[i] = parseCell(f, cell, add)
 	}
-	if k.check != nil {
+	if k.check != nil && len(lay.keep) == 0 {
 		k.check(row{k: k, vals: vals[:len(k.fields)]}, add)
 	}
 	return vals[0] != nil
@@ -467,6 +487,27 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors above this person goes round in a circle", p.Value)})
 	}
 	return nil
+}
+
+// keepStored gives the staged rows of a delta the stored values of the
+// columns its header lacks, so that the merge leaves those as they are;
+// then it runs the row checks, which waited for these values, on the rows
+// as they would be stored (a new start_date against a kept end_date).
+func keepStored(ctx context.Context, it *store.ImportTx, k *kind, keep []string, list *problemList) error {
+	if len(keep) == 0 {
+		return nil
+	}
+	if err := it.KeepStored(ctx, keep); err != nil {
+		return err
+	}
+	if k.check == nil {
+		return nil
+	}
+	return it.EachStaged(ctx, func(line int, vals []any) {
+		k.check(row{k: k, vals: vals[:len(k.fields)]}, func(column, msg string) {
+			list.add(Problem{Line: line, Column: column, Message: msg})
+		})
+	})
 }
 
 func noSuch(column string, snapshot bool) string {

@@ -362,6 +362,93 @@ func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bo
 	return out, rows.Err()
 }
 
+// KeepStored sets the named staged columns of every row that is already
+// stored to its stored values, so that a delta file without those columns
+// leaves them as they are (and Diff counts a row restated with fewer
+// columns as unchanged). Rows not yet stored keep their staged defaults.
+func (it *ImportTx) KeepStored(ctx context.Context, columns []string) error {
+	if len(columns) == 0 {
+		return nil
+	}
+	sets := make([]string, len(columns))
+	for i, c := range columns {
+		if it.columnType(c) < 0 {
+			return fmt.Errorf("store: keep stored: %s has no column %s", it.t.Table, c)
+		}
+		sets[i] = c + " = t." + c
+	}
+	q := `UPDATE ` + stage + ` SET ` + strings.Join(sets, ", ") + ` FROM ` + it.t.Table + ` t
+		WHERE t.` + it.t.Key + ` = ` + stage + `.` + it.t.Key
+	if _, err := it.tx.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("store: keep stored %s: %w", it.t.Table, err)
+	}
+	return nil
+}
+
+// columnType returns the type of a staged column, or -1 if there is none.
+func (it *ImportTx) columnType(name string) ColumnType {
+	for _, c := range it.t.Columns {
+		if c.Name == name {
+			return c.Type
+		}
+	}
+	return -1
+}
+
+// EachStaged calls fn with the line and the values of every staged row, in
+// the order of the file: one value per column of the table, as Add took
+// them (string, civil.Date, bool or int64), nil where there is none.
+func (it *ImportTx) EachStaged(ctx context.Context, fn func(line int, vals []any)) error {
+	rows, err := it.tx.QueryContext(ctx, `SELECT line, `+strings.Join(it.columnNames(), ", ")+` FROM `+stage+` ORDER BY line`)
+	if err != nil {
+		return fmt.Errorf("store: read staged rows: %w", err)
+	}
+	defer rows.Close()
+	raw := make([]any, len(it.t.Columns)+1)
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	vals := make([]any, len(it.t.Columns))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("store: read staged rows: %w", err)
+		}
+		for i, c := range it.t.Columns {
+			if vals[i], err = stagedValue(c.Type, raw[i+1]); err != nil {
+				return fmt.Errorf("store: read staged %s: %w", c.Name, err)
+			}
+		}
+		line, _ := raw[0].(int64)
+		fn(int(line), vals)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read staged rows: %w", err)
+	}
+	return nil
+}
+
+// stagedValue turns a value as either driver returns it into the Go type
+// of its column: SQLite keeps dates as text and booleans as integers.
+func stagedValue(t ColumnType, v any) (any, error) {
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	switch {
+	case v == nil:
+		return nil, nil
+	case t == Date:
+		var d civil.Date
+		err := d.Scan(v)
+		return d, err
+	case t == Bool:
+		if n, ok := v.(int64); ok {
+			return n != 0, nil
+		}
+	}
+	return v, nil
+}
+
 // changed is true where a staged row differs from the stored one in any column.
 func (it *ImportTx) changed(stored, staged string) string {
 	var parts []string
