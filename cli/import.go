@@ -26,7 +26,9 @@ func (a *app) importCommand() *cobra.Command {
 			"every problem is named with its line, and the database is left exactly as it was.\n\n" +
 			"KIND is one of " + strings.Join(importer.Kinds(), ", ") + ".\n" +
 			"posts and people default to --mode snapshot (the file is the whole truth: people it does not\n" +
-			"list become leavers, posts it does not list are closed); the others are deltas.",
+			"list become leavers, posts it does not list are closed; one that would end or close more than\n" +
+			"import.max_leaver_fraction and import.max_leaver_count_floor allow is refused without --force);\n" +
+			"the others are deltas.",
 		Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			if err := a.checkFormat("text", "json"); err != nil {
@@ -75,7 +77,7 @@ func (a *app) importCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&mode, "mode", "", "snapshot or delta (default: snapshot for posts and people, delta for the rest)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and report what would change, writing nothing")
-	cmd.Flags().BoolVar(&force, "force", false, "apply a people snapshot even if it would make leavers of more than the policy allows")
+	cmd.Flags().BoolVar(&force, "force", false, "apply a snapshot even if it would make leavers of more people, or close more posts, than the policy allows")
 	return cmd
 }
 
@@ -138,6 +140,9 @@ func (a *app) printImportText(rep *importer.Report) {
 	fmt.Fprintf(out, "  rows %d: created %d, updated %d, unchanged %d\n", rep.Rows, rep.Created, rep.Updated, rep.Unchanged)
 	if rep.Kind == "people" {
 		fmt.Fprintf(out, "  joiners %d, movers %d, leavers %d\n", rep.Joiners, rep.Movers, rep.Leavers)
+	}
+	if rep.Closed > 0 {
+		fmt.Fprintf(out, "  closed %s (not in this snapshot; counted as updated)\n", plural(rep.Closed, "post"))
 	}
 	if !rep.Changed() {
 		fmt.Fprintln(out, "  nothing changed: the database already held this file's data")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -370,5 +371,132 @@ func TestImportIsAudited(t *testing.T) {
 		if len(sha) != 1 || len(sha[0]) != 64 {
 			t.Errorf("sha256 = %v", sha)
 		}
+	})
+}
+
+func TestPostsSnapshotThatClosesPostsIsAChange(t *testing.T) {
+	without3 := strings.Replace(postsCSV, "P3,Firearms Officer,Firearms,RV;NPPV3,no\n", "", 1)
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		m := report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--dry-run", "--format", "json", "--as-of", "2026-11-03"))
+		counts(t, m, map[string]float64{"rows": 2, "created": 0, "updated": 1, "unchanged": 2})
+		r := must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--as-of", "2026-11-03")
+		lacks(t, r.stdout, "updated 1, unchanged 2", "closed 1 post ", "planned: reviews")
+		if strings.Contains(r.stdout, "nothing changed") {
+			t.Errorf("closing a post was reported as nothing changed:\n%s", r.stdout)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT updated FROM import_runs ORDER BY id DESC LIMIT 1"); got[0] != "1" {
+			t.Errorf("import_runs.updated = %v, want 1 (the post closed)", got)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT closed_on FROM posts WHERE post_id = 'P3'"); got[0] != "2026-11-03" {
+			t.Errorf("P3 closed_on = %v", got)
+		}
+		// The same file again closes nothing more.
+		r = must(t, dbURL, "import", "posts", write(t, "posts.csv", without3), "--as-of", "2026-11-04")
+		lacks(t, r.stdout, "nothing changed")
+	})
+}
+
+func TestMassPostClosureIsRefusedUnlessForced(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("post_id,title,required_levels\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "Q%02d,Constable,RV\n", i)
+	}
+	full := b.String()
+	lines := strings.SplitAfter(full, "\n")
+	headerOnly := lines[0]
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		must(t, dbURL, "import", "posts", write(t, "posts.csv", full))
+		stderr := rejected(t, dbURL, "import", "posts", write(t, "posts.csv", headerOnly))
+		lacks(t, stderr, "posts.csv: this snapshot would close 40 of 40 open posts (100.0%), more than the limit of 5% and 10 posts", "--force")
+		stderr = rejected(t, dbURL, "import", "posts", write(t, "posts.csv", strings.Join(lines[:30], "")))
+		lacks(t, stderr, "would close 11 of 40 open posts (27.5%)")
+		// No more than the floor of 10 posts is accepted without --force.
+		m := report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", strings.Join(lines[:31], "")), "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 30, "updated": 10, "unchanged": 30})
+		m = report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", headerOnly), "--force", "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 0, "updated": 30})
+		if n := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM posts WHERE closed_on IS NULL"); n[0] != "0" {
+			t.Errorf("open posts after a forced empty snapshot = %v", n)
+		}
+	})
+}
+
+// personFields renders the optional fields of a person, to compare.
+func personFields(t *testing.T, dbURL, id string) string {
+	t.Helper()
+	return storetest.Query(t, dbURL, `SELECT COALESCE(email, '-') || '|' || COALESCE(slack_user_id, '-') || '|' || COALESCE(rank_or_grade, '-')
+		|| '|' || COALESCE(post_id, '-') || '|' || status || '|' || COALESCE(supervisor_id, '-') FROM people WHERE employee_id = ?`, id)[0]
+}
+
+func TestDeltaKeepsColumnsTheFileDoesNotHave(t *testing.T) {
+	restated := "employee_id,given_name,family_name,workforce_type,start_date,supervisor_id\n" +
+		"E1,Ada,Lovelace,officer,2001-04-02,\nE2,Bob,Smith,officer,2010-09-01,E1\nE3,Cat,Jones,staff,2015-02-28,E1\n" +
+		"E4,Dan,Brown,pcso,2020-02-29,E2\nE5,Eve,White,volunteer,2024-06-01,E2\nE6,Fay,Green,contractor,2025-01-06,E3\n"
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		before := storetest.Dump(t, dbURL)
+		// Restating everyone with fewer columns changes nothing.
+		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", restated), "--mode", "delta", "--format", "json", "--as-of", "2026-11-03"))
+		counts(t, m, map[string]float64{"rows": 6, "created": 0, "updated": 0, "unchanged": 6, "movers": 0, "leavers": 0})
+		// A new supervisor changes only supervisor_id.
+		moved := strings.Replace(restated, "E3,Cat,Jones,staff,2015-02-28,E1", "E3,Cat,Jones,staff,2015-02-28,E2", 1)
+		moved = strings.Replace(moved, "E4,Dan,Brown,pcso,2020-02-29,E2", "E4,Dan,Brown,pcso,2020-02-29,E1", 1)
+		m = report(t, must(t, dbURL, "import", "people", write(t, "people.csv", moved), "--mode", "delta", "--format", "json", "--as-of", "2026-11-03"))
+		counts(t, m, map[string]float64{"rows": 6, "updated": 2, "unchanged": 4, "movers": 0})
+		for id, want := range map[string]string{
+			"E1": "ada@force.police.uk|U1|Chief Constable|P2|active|-",
+			"E3": "-|-|Grade 4|P3|suspended|E2",
+			"E4": "dan@force.police.uk|U4|-|P1|absent|E1",
+		} {
+			if got := personFields(t, dbURL, id); got != want {
+				t.Errorf("%s = %s, want %s", id, got, want)
+			}
+		}
+		if got := storetest.Query(t, dbURL, "SELECT last_integrity_review_on FROM people WHERE employee_id = 'E1'"); got[0] != "2026-01-10" {
+			t.Errorf("E1 last_integrity_review_on = %v", got)
+		}
+		// A column present with an empty cell still clears the field.
+		must(t, dbURL, "import", "people", write(t, "e.csv", "employee_id,given_name,family_name,workforce_type,start_date,email\nE4,Dan,Brown,pcso,2020-02-29,\n"), "--mode", "delta")
+		if got := personFields(t, dbURL, "E4"); got != "-|U4|-|P1|absent|E1" {
+			t.Errorf("E4 after an empty email cell = %s", got)
+		}
+		if before == storetest.Dump(t, dbURL) {
+			t.Error("the deltas changed nothing")
+		}
+	})
+}
+
+func TestDeltaKeepsColumnsOfEveryKind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		must(t, dbURL, "import", "clearances", write(t, "c.csv", "clearance_ref,employee_id,level,decision,decided_on,expires_on,adverse_info,mitigation_owner_id,mitigation_review_months\n"+
+			"C2,E2,RV,granted_with_conditions,2019-05-01,2029-05-01,yes,E1,6\n"))
+		must(t, dbURL, "import", "circumstances", write(t, "r.csv", "report_ref,employee_id,category,reported_on,assessment,assessed_on\nR3,E4,address,2026-09-01,no_additional_risk,2026-09-10\n"))
+		for kind, file := range map[string]string{
+			"posts":         "post_id,title,required_levels\nP2,Vetting Manager,MV;SC\n",
+			"clearances":    "clearance_ref,employee_id,level,decision,decided_on\nC2,E2,RV,granted_with_conditions,2019-05-01\n",
+			"circumstances": "report_ref,employee_id,category,reported_on\nR3,E4,address,2026-09-01\n",
+		} {
+			m := report(t, must(t, dbURL, "import", kind, write(t, kind+".csv", file), "--mode", "delta", "--format", "json"))
+			counts(t, m, map[string]float64{"rows": 1, "updated": 0, "unchanged": 1})
+		}
+		for q, want := range map[string]string{
+			"SELECT COALESCE(department, '-') || '|' || required_levels FROM posts WHERE post_id = 'P2' AND designated":                 "Vetting Unit|MV;SC",
+			"SELECT mitigation_owner_id || '|' || mitigation_review_months FROM clearances WHERE clearance_ref = 'C2' AND adverse_info": "E1|6",
+			"SELECT assessment || '|' || assessed_on FROM circumstances_reports WHERE report_ref = 'R3'":                                "no_additional_risk|2026-09-10",
+		} {
+			if got := storetest.Query(t, dbURL, q); len(got) != 1 || got[0] != want {
+				t.Errorf("%s = %v, want %s", q, got, want)
+			}
+		}
+		// The row checks see the kept values: a designated post must keep MV.
+		stderr := rejected(t, dbURL, "import", "posts", write(t, "p.csv", "post_id,title,required_levels\nP2,Vetting Manager,SC\n"), "--mode", "delta")
+		lacks(t, stderr, `p.csv:2: a designated post must require MV (HMICFRS Rec 13), but required_levels are "SC"`)
+		// …and a new start_date must not pass a kept end_date.
+		must(t, dbURL, "import", "people", write(t, "e.csv", "employee_id,given_name,family_name,workforce_type,start_date,end_date\nE5,Eve,White,volunteer,2024-06-01,2026-12-31\n"), "--mode", "delta")
+		stderr = rejected(t, dbURL, "import", "people", write(t, "s.csv", "employee_id,given_name,family_name,workforce_type,start_date\nE5,Eve,White,volunteer,2027-01-01\n"), "--mode", "delta")
+		lacks(t, stderr, `s.csv:2: end_date "2026-12-31" is before start_date "2027-01-01"`)
 	})
 }

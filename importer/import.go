@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"vettingd/civil"
 	"vettingd/store"
@@ -29,7 +30,7 @@ type Options struct {
 	Kind     string
 	Mode     string // snapshot or delta; "" for the kind's default
 	DryRun   bool
-	Force    bool // apply a snapshot even past the mass-leaver limit
+	Force    bool // apply a snapshot even past the mass-leaver (or mass-closure) limit
 	AsOf     civil.Date
 	FileName string // as reported in messages and recorded with the run
 	Actor    string // who imports, for the record and the audit log
@@ -38,7 +39,8 @@ type Options struct {
 	Columns map[string]string
 	// A people snapshot that would make leavers of more than
 	// MaxLeaverFraction of current people and more than MaxLeaverFloor
-	// people is refused unless Force.
+	// people is refused unless Force; so is a posts snapshot that would
+	// close as large a share of the open posts.
 	MaxLeaverFraction float64
 	MaxLeaverFloor    int
 }
@@ -68,6 +70,9 @@ type Report struct {
 	Errors    []Problem `json:"errors"`
 	RunID     int64     `json:"-"`
 	FileName  string    `json:"-"`
+	// Closed counts the posts a snapshot closes. The JSON fields are fixed
+	// by the spec, so there they are part of updated, which counts them.
+	Closed int `json:"-"`
 	// Affected names the people an applied import concerns, for planning
 	// them at once; AffectsAll says it concerns everyone.
 	Affected   []string `json:"-"`
@@ -77,7 +82,8 @@ type Report struct {
 // Rejected reports whether the file was refused.
 func (r *Report) Rejected() bool { return len(r.Errors) > 0 }
 
-// Changed reports whether applying the file changes anything.
+// Changed reports whether applying the file changes anything (a post
+// closed is counted in Updated).
 func (r *Report) Changed() bool { return r.Created+r.Updated+r.Leavers > 0 }
 
 // maxListed bounds the problems a report lists; past it, one line says how
@@ -99,10 +105,14 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	hash := sha256.New()
 	in := newReader(io.TeeReader(r, hash))
 
-	cols, problems := readHeader(in, k, opts.Columns, rep)
+	lay, problems := readHeader(in, k, opts.Columns, rep)
 	if len(problems) > 0 {
 		rep.Errors = problems
 		return rep, nil
+	}
+	snapshot := opts.Mode == "snapshot"
+	if !snapshot {
+		lay.keep = lay.absent(k)
 	}
 	it, err := st.BeginImport(ctx, k.storeTable())
 	if err != nil {
@@ -111,7 +121,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	defer it.Rollback()
 
 	list := &problemList{}
-	if err := stageRows(in, k, cols, it, list, rep); err != nil {
+	if err := stageRows(in, k, lay, it, list, rep); err != nil {
 		return nil, err
 	}
 	// Read to the end, so the digest covers the whole file even after a CSV error.
@@ -121,8 +131,10 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if err := it.EndStaging(ctx); err != nil {
 		return nil, err
 	}
-	snapshot := opts.Mode == "snapshot"
 	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
+		return nil, err
+	}
+	if err := keepStored(ctx, it, k, lay.keep, list); err != nil {
 		return nil, err
 	}
 	if list.n > 0 {
@@ -159,22 +171,27 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 
 func fill(rep *Report, d store.Diff) {
 	rep.Rows, rep.Created, rep.Updated, rep.Unchanged = d.Rows, d.Created, d.Updated, d.Unchanged
-	rep.Joiners, rep.Movers, rep.Leavers = d.Joiners, d.Movers, d.Leavers
+	rep.Joiners, rep.Movers, rep.Leavers, rep.Closed = d.Joiners, d.Movers, d.Leavers, d.Closed
 }
 
-// leaverLimit refuses a people snapshot that would end too much of the
-// force at once: a truncated HR extract must never do that.
+// leaverLimit refuses a snapshot that would end too much of the force at
+// once, or close too many of its posts: a truncated HR extract (or a file
+// of headers alone) must never do that.
 func leaverLimit(k *kind, snapshot bool, d store.Diff, opts Options) string {
-	if k.table != "people" || !snapshot || opts.Force || d.Current == 0 {
+	if !snapshot || opts.Force || d.Current == 0 {
 		return ""
 	}
 	frac := float64(d.Absent) / float64(d.Current)
 	if frac <= opts.MaxLeaverFraction || d.Absent <= opts.MaxLeaverFloor {
 		return ""
 	}
-	return fmt.Sprintf("this snapshot would make leavers of %d of %d current people (%.1f%%), more than the limit of %g%% and %d people: "+
+	what, whole, unit := "make leavers of", "current people", "people"
+	if k.table == "posts" {
+		what, whole, unit = "close", "open posts", "posts"
+	}
+	return fmt.Sprintf("this snapshot would %s %d of %d %s (%.1f%%), more than the limit of %g%% and %d %s: "+
 		"check that the file is complete, or import it with --force",
-		d.Absent, d.Current, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor)
+		what, d.Absent, d.Current, whole, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor, unit)
 }
 
 // reader is a CSV reader over a buffered input whose byte-order mark, if
@@ -197,14 +214,35 @@ func newReader(r io.Reader) *reader {
 
 func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
+// layout says where the fields of a kind sit in the lines of one file.
+type layout struct {
+	cols  []int // per field of the kind, the index of its cell; -1 when the header lacks it
+	cells int   // the header's cells: no line may have more
+	need  int   // the cells a line needs to reach every column vettingd reads
+	// keep names the fields whose stored values a delta keeps, because the
+	// header lacks them; the row checks then wait for those values.
+	keep []string
+}
+
+// absent lists the fields of k that the header lacks.
+func (lay layout) absent(k *kind) []string {
+	var names []string
+	for i, f := range k.fields {
+		if lay.cols[i] < 0 {
+			names = append(names, f.name)
+		}
+	}
+	return names
+}
+
 // readHeader maps each field of k to its column index (-1 when absent).
-func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]int, []Problem) {
+func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (layout, []Problem) {
 	header, err := in.csv.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}
+		return layout{}, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}
 	}
 	if err != nil {
-		return nil, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}
+		return layout{}, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}
 	}
 	index := map[string]int{}
 	var problems []Problem
@@ -215,7 +253,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]
 		}
 		index[name] = i
 	}
-	cols := make([]int, len(k.fields))
+	lay := layout{cols: make([]int, len(k.fields)), cells: len(header)}
 	used := map[int]bool{}
 	for i, f := range k.fields {
 		want := f.name
@@ -223,9 +261,10 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]
 			want = m
 		}
 		idx, ok := index[normalize(want)]
-		cols[i] = -1
+		lay.cols[i] = -1
 		if ok {
-			cols[i], used[idx] = idx, true
+			lay.cols[i], used[idx] = idx, true
+			lay.need = max(lay.need, idx+1)
 		} else if f.required {
 			problems = append(problems, Problem{Line: 1, Column: f.name, Message: missingColumn(f.name, want)})
 		}
@@ -235,7 +274,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) ([]
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not one vettingd reads for %s and was ignored", strings.TrimSpace(h), k.name))
 		}
 	}
-	return cols, problems
+	return lay, problems
 }
 
 func missingColumn(name, want string) string {
@@ -277,11 +316,7 @@ func (l *problemList) sorted() []Problem {
 
 // stageRows parses every data line, records its problems, and stages each
 // row that has a key so the whole-file checks can see it.
-func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *problemList, rep *Report) error {
-	width := 0
-	for _, c := range cols {
-		width = max(width, c+1)
-	}
+func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *problemList, rep *Report) error {
 	vals := make([]any, len(k.fields)+len(k.extra))
 	for {
 		rec, err := in.csv.Read()
@@ -298,32 +333,61 @@ func stageRows(in *reader, k *kind, cols []int, it *store.ImportTx, list *proble
 		}
 		rep.Rows++
 		line, _ := in.csv.FieldPos(0)
-		if len(rec) < width {
-			list.add(Problem{Line: line, Message: fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec))})
-			continue
-		}
-		r := row{k: k, vals: vals[:len(k.fields)]}
-		for i := range vals {
-			vals[i] = nil
-		}
 		add := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
-		for i, f := range k.fields {
-			cell := ""
-			if cols[i] >= 0 {
-				cell = strings.TrimSpace(rec[cols[i]])
-			}
-			vals[i] = parseCell(f, cell, add)
-		}
-		if k.check != nil {
-			k.check(r, add)
-		}
-		if vals[0] == nil { // no key: nothing to compare with other rows
+		if !parseRow(rec, k, lay, vals, add) {
 			continue
 		}
 		if err := it.Add(line, vals); err != nil {
 			return err
 		}
 	}
+}
+
+// parseRow fills vals from one line's cells and reports the line's
+// problems; it returns false when the line cannot be staged (it has too few
+// or too many cells, or no key to compare with other rows).
+func parseRow(rec []string, k *kind, lay layout, vals []any, add func(column, msg string)) bool {
+	switch {
+	case len(rec) < lay.need:
+		add("", fmt.Sprintf("the line has %d cells, fewer than the header's columns", len(rec)))
+		return false
+	case len(rec) > lay.cells:
+		// Most often a comma inside a cell that is not in quotes: every
+		// cell after it would land in the wrong column.
+		add("", fmt.Sprintf("the line has %d cells, more than the header's %d columns (put a cell that contains a comma in double quotes)", len(rec), lay.cells))
+		return false
+	}
+	for i := range vals {
+		vals[i] = nil
+	}
+	for i, f := range k.fields {
+		cell := ""
+		if lay.cols[i] >= 0 {
+			cell = strings.TrimSpace(rec[lay.cols[i]])
+		}
+		if msg := notText(cell); msg != "" {
+			add(f.name, f.name+": "+msg+" (save the file as CSV UTF-8)")
+			continue
+		}
+		vals[i] = parseCell(f, cell, add)
+	}
+	if k.check != nil && len(lay.keep) == 0 {
+		k.check(row{k: k, vals: vals[:len(k.fields)]}, add)
+	}
+	return vals[0] != nil
+}
+
+// notText says why a cell is not text the database can hold, or "" when it
+// is: a file saved in a legacy encoding (Latin-1 "é" is the byte 0xE9) is not
+// UTF-8, and a NUL byte is not text at all (a UTF-16 file is full of them).
+func notText(cell string) string {
+	switch {
+	case !utf8.ValidString(cell):
+		return "is not UTF-8 text"
+	case strings.ContainsRune(cell, 0):
+		return "contains a NUL character, which is not text"
+	}
+	return ""
 }
 
 // parseCell turns one cell into its stored value, or reports why it cannot.
@@ -423,6 +487,27 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors above this person goes round in a circle", p.Value)})
 	}
 	return nil
+}
+
+// keepStored gives the staged rows of a delta the stored values of the
+// columns its header lacks, so that the merge leaves those as they are;
+// then it runs the row checks, which waited for these values, on the rows
+// as they would be stored (a new start_date against a kept end_date).
+func keepStored(ctx context.Context, it *store.ImportTx, k *kind, keep []string, list *problemList) error {
+	if len(keep) == 0 {
+		return nil
+	}
+	if err := it.KeepStored(ctx, keep); err != nil {
+		return err
+	}
+	if k.check == nil {
+		return nil
+	}
+	return it.EachStaged(ctx, func(line int, vals []any) {
+		k.check(row{k: k, vals: vals[:len(k.fields)]}, func(column, msg string) {
+			list.add(Problem{Line: line, Column: column, Message: msg})
+		})
+	})
 }
 
 func noSuch(column string, snapshot bool) string {

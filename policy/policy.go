@@ -124,9 +124,9 @@ type Notifications struct {
 // Import governs data imports (SPEC §3).
 type Import struct {
 	// A people snapshot that would make leavers of more than this fraction
-	// of current people…
+	// of current people (a posts snapshot: close this fraction of open posts)…
 	MaxLeaverFraction float64 `toml:"max_leaver_fraction" json:"max_leaver_fraction"`
-	// …and of more than this many people is refused unless forced.
+	// …and of more than this many people (posts) is refused unless forced.
 	MaxLeaverCountFloor int `toml:"max_leaver_count_floor" json:"max_leaver_count_floor"`
 	// Columns maps, per kind, an expected column to the name an HR export
 	// uses: [import.columns.people] given_name = "Forename".

@@ -76,7 +76,8 @@ type Problem struct {
 type Diff struct {
 	Rows, Created, Updated, Unchanged int
 	Joiners, Movers, Leavers          int
-	Current                           int // people current before the import (people only)
+	Closed                            int // posts a snapshot would close; Updated counts them too
+	Current                           int // rows current before the import: people not left, posts not closed
 	Absent                            int // current rows a snapshot would end (people) or close (posts)
 }
 
@@ -361,6 +362,93 @@ func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bo
 	return out, rows.Err()
 }
 
+// KeepStored sets the named staged columns of every row that is already
+// stored to its stored values, so that a delta file without those columns
+// leaves them as they are (and Diff counts a row restated with fewer
+// columns as unchanged). Rows not yet stored keep their staged defaults.
+func (it *ImportTx) KeepStored(ctx context.Context, columns []string) error {
+	if len(columns) == 0 {
+		return nil
+	}
+	sets := make([]string, len(columns))
+	for i, c := range columns {
+		if it.columnType(c) < 0 {
+			return fmt.Errorf("store: keep stored: %s has no column %s", it.t.Table, c)
+		}
+		sets[i] = c + " = t." + c
+	}
+	q := `UPDATE ` + stage + ` SET ` + strings.Join(sets, ", ") + ` FROM ` + it.t.Table + ` t
+		WHERE t.` + it.t.Key + ` = ` + stage + `.` + it.t.Key
+	if _, err := it.tx.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("store: keep stored %s: %w", it.t.Table, err)
+	}
+	return nil
+}
+
+// columnType returns the type of a staged column, or -1 if there is none.
+func (it *ImportTx) columnType(name string) ColumnType {
+	for _, c := range it.t.Columns {
+		if c.Name == name {
+			return c.Type
+		}
+	}
+	return -1
+}
+
+// EachStaged calls fn with the line and the values of every staged row, in
+// the order of the file: one value per column of the table, as Add took
+// them (string, civil.Date, bool or int64), nil where there is none.
+func (it *ImportTx) EachStaged(ctx context.Context, fn func(line int, vals []any)) error {
+	rows, err := it.tx.QueryContext(ctx, `SELECT line, `+strings.Join(it.columnNames(), ", ")+` FROM `+stage+` ORDER BY line`)
+	if err != nil {
+		return fmt.Errorf("store: read staged rows: %w", err)
+	}
+	defer rows.Close()
+	raw := make([]any, len(it.t.Columns)+1)
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	vals := make([]any, len(it.t.Columns))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("store: read staged rows: %w", err)
+		}
+		for i, c := range it.t.Columns {
+			if vals[i], err = stagedValue(c.Type, raw[i+1]); err != nil {
+				return fmt.Errorf("store: read staged %s: %w", c.Name, err)
+			}
+		}
+		line, _ := raw[0].(int64)
+		fn(int(line), vals)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: read staged rows: %w", err)
+	}
+	return nil
+}
+
+// stagedValue turns a value as either driver returns it into the Go type
+// of its column: SQLite keeps dates as text and booleans as integers.
+func stagedValue(t ColumnType, v any) (any, error) {
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	switch {
+	case v == nil:
+		return nil, nil
+	case t == Date:
+		var d civil.Date
+		err := d.Scan(v)
+		return d, err
+	case t == Bool:
+		if n, ok := v.(int64); ok {
+			return n != 0, nil
+		}
+	}
+	return v, nil
+}
+
 // changed is true where a staged row differs from the stored one in any column.
 func (it *ImportTx) changed(stored, staged string) string {
 	var parts []string
@@ -398,40 +486,58 @@ func (it *ImportTx) Diff(ctx context.Context, asOf civil.Date, snapshot bool) (D
 	d.Unchanged = d.Rows - d.Created - d.Updated
 	if t == "people" {
 		d.Joiners = d.Created
-		err = it.tx.QueryRowxContext(ctx, `SELECT COUNT(*) FROM people WHERE end_date IS NULL OR end_date > `+it.s.date(1), asOf).Scan(&d.Current)
-		if err != nil {
-			return d, fmt.Errorf("store: diff: %w", err)
-		}
 	}
-	if snapshot {
-		if d.Absent, err = it.absent(ctx, asOf); err != nil {
-			return d, err
-		}
-		if t == "people" {
-			d.Leavers += d.Absent
-		}
+	if !snapshot {
+		return d, nil
+	}
+	return it.snapshotDiff(ctx, asOf, d)
+}
+
+// snapshotDiff adds what a snapshot does to the rows it does not list:
+// people leave, and posts close (a change to the post, so also counted as
+// updated).
+func (it *ImportTx) snapshotDiff(ctx context.Context, asOf civil.Date, d Diff) (Diff, error) {
+	var err error
+	if d.Current, err = it.count(ctx, it.currentWhere(), asOf); err != nil {
+		return d, err
+	}
+	if d.Absent, err = it.count(ctx, it.absentWhere(), asOf); err != nil {
+		return d, err
+	}
+	switch it.t.Table {
+	case "people":
+		d.Leavers += d.Absent
+	case "posts":
+		d.Closed = d.Absent
+		d.Updated += d.Closed
 	}
 	return d, nil
 }
 
-// absentWhere selects current rows that a snapshot does not list.
-func (it *ImportTx) absentWhere() string {
-	current := "closed_on IS NULL"
+// currentWhere selects the rows a snapshot keeps or ends: people who have
+// not left as of $1, posts that are not closed.
+func (it *ImportTx) currentWhere() string {
 	if it.t.Table == "people" {
-		current = "(end_date IS NULL OR end_date > " + it.s.date(1) + ")"
+		return "(end_date IS NULL OR end_date > " + it.s.date(1) + ")"
 	}
-	return current + " AND NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE s." + it.t.Key + " = " + it.t.Table + "." + it.t.Key + ")"
+	return "closed_on IS NULL"
 }
 
-func (it *ImportTx) absent(ctx context.Context, asOf civil.Date) (int, error) {
+// absentWhere selects current rows that a snapshot does not list.
+func (it *ImportTx) absentWhere() string {
+	return it.currentWhere() + " AND NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE s." + it.t.Key + " = " + it.t.Table + "." + it.t.Key + ")"
+}
+
+// count counts the rows of the import's table that where selects, as of asOf.
+func (it *ImportTx) count(ctx context.Context, where string, asOf civil.Date) (int, error) {
 	var n int
 	var args []any
 	if it.t.Table == "people" {
 		args = append(args, asOf)
 	}
-	err := it.tx.QueryRowxContext(ctx, `SELECT COUNT(*) FROM `+it.t.Table+` WHERE `+it.absentWhere(), args...).Scan(&n)
+	err := it.tx.QueryRowxContext(ctx, `SELECT COUNT(*) FROM `+it.t.Table+` WHERE `+where, args...).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("store: snapshot absentees: %w", err)
+		return 0, fmt.Errorf("store: snapshot diff: %w", err)
 	}
 	return n, nil
 }
@@ -460,7 +566,7 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 	detail, _ := json.Marshal(map[string]any{
 		"file_name": run.FileName, "sha256": run.SHA256, "mode": run.Mode, "as_of": run.AsOf, "forced": run.Forced,
 		"rows": d.Rows, "created": d.Created, "updated": d.Updated, "unchanged": d.Unchanged,
-		"joiners": d.Joiners, "movers": d.Movers, "leavers": d.Leavers,
+		"joiners": d.Joiners, "movers": d.Movers, "leavers": d.Leavers, "closed": d.Closed,
 	})
 	err = it.s.appendAudit(ctx, it.tx, AuditEntry{At: it.now, Actor: run.Actor, Action: "import",
 		Entity: run.Kind, EntityID: fmt.Sprint(id), Detail: string(detail)})

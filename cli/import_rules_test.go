@@ -1,0 +1,120 @@
+package cli_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"vettingd/store/storetest"
+)
+
+// rejected runs an import that must be refused (exit 3) without changing
+// the database, and returns its standard error.
+func rejected(t *testing.T, dbURL string, argv ...string) string {
+	t.Helper()
+	before := storetest.Dump(t, dbURL)
+	r := vettingd(t, dbURL, "", argv...)
+	if r.code != 3 {
+		t.Fatalf("vettingd %v: exit %d, want 3\nstdout: %s\nstderr: %s", argv, r.code, r.stdout, r.stderr)
+	}
+	if after := storetest.Dump(t, dbURL); after != before {
+		t.Errorf("vettingd %v: a rejected import changed the database", argv)
+	}
+	return r.stderr
+}
+
+// lacks reports each wanted text that got does not contain.
+func lacks(t *testing.T, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("output lacks %q\noutput:\n%s", w, got)
+		}
+	}
+}
+
+func TestTextThatIsNotUTF8IsRejectedOnEveryBackend(t *testing.T) {
+	file := "employee_id,given_name,family_name,workforce_type,start_date,rank_or_grade\n" +
+		"E7,Gus,Black,staff,2020-01-01,Grade 4\n" +
+		"E8,Jos\xe9,Garc\xeda,staff,2020-01-01,Grade 4\n" + // Latin-1, as Excel saves "CSV" on Windows
+		"E9,Ian,Ray,staff,2020-01-01,Grade\x004\n" +
+		"E1\x00,Ann,Lee,staff,2020-01-01,\n"
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", file), "--mode", "delta")
+		lacks(t, stderr,
+			"people.csv:3: given_name: is not UTF-8 text (save the file as CSV UTF-8)\n",
+			"people.csv:3: family_name: is not UTF-8 text (save the file as CSV UTF-8)\n",
+			"people.csv:4: rank_or_grade: contains a NUL character, which is not text (save the file as CSV UTF-8)\n",
+			"people.csv:5: employee_id: contains a NUL character",
+			"people.csv rejected with 4 problems; nothing was written")
+		r := vettingd(t, dbURL, "", "import", "people", write(t, "people.csv", file), "--mode", "delta", "--format", "json")
+		m := report(t, r)
+		if errs, _ := m["errors"].([]any); r.code != 3 || len(errs) != 4 {
+			t.Errorf("json: exit %d, errors %v", r.code, m["errors"])
+		}
+	})
+}
+
+func TestLineWithMoreCellsThanTheHeaderIsRejected(t *testing.T) {
+	// An unquoted comma in the last column used to be dropped without a word.
+	file := "employee_id,given_name,family_name,workforce_type,start_date,rank_or_grade\n" +
+		"E7,Gus,Black,staff,2020-01-01,Grade 4\n" +
+		"E8,Hal,Gray,staff,2020-01-01,Grade 4, Band B\n"
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", file), "--mode", "delta")
+		lacks(t, stderr, "people.csv:3: the line has 7 cells, more than the header's 6 columns", "rejected with 1 problem;")
+	})
+}
+
+func TestPostRulesAndMalformedCSVAreReportedByLine(t *testing.T) {
+	file := "post_id,title,department,required_levels,designated\n" +
+		"P1,Response Constable,Response,RV,false\n" +
+		"P2,Vetting Manager,Vetting Unit,SC,true\n" + // designated without MV
+		"P3,Firearms Officer,Firearms,RV;NPPV3,maybe\n" + // not a boolean
+		"P4,Dog \"Handler\",Dogs,RV,no\n" + // a quote inside an unquoted cell
+		"P5,Custody Officer,Custody,RV,no\n"
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		stderr := rejected(t, dbURL, "import", "posts", write(t, "posts.csv", file))
+		lacks(t, stderr,
+			`posts.csv:3: a designated post must require MV (HMICFRS Rec 13), but required_levels are "SC"`,
+			`posts.csv:4: designated "maybe" must be true or false (yes/no, y/n and 1/0 are accepted)`,
+			`posts.csv:5: the line is not valid CSV: bare " in non-quoted-field`,
+			"posts.csv rejected with 3 problems; nothing was written")
+		if n := storetest.Count(t, dbURL, "posts"); n != 0 {
+			t.Errorf("posts = %d, want 0", n)
+		}
+	})
+}
+
+func TestSupervisorCycleThroughTheDatabaseIsRejected(t *testing.T) {
+	// E1 supervises E2 in the database; this delta makes E2 supervise E1.
+	file := "employee_id,given_name,family_name,workforce_type,start_date,supervisor_id\nE1,Ada,Lovelace,officer,2001-04-02,E2\n"
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", file), "--mode", "delta")
+		lacks(t, stderr, `people.csv:2: supervisor_id "E2": the chain of supervisors above this person goes round in a circle`)
+	})
+}
+
+func TestSnapshotEndingNoMoreThanTheFloorNeedsNoForce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "X%02d,Pat,Doe,staff,2020-01-01\n", i)
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		must(t, dbURL, "import", "people", write(t, "people.csv", b.String()))
+		// 11 of 40 (27.5%) is past both the 5% and the floor of 10 people…
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", strings.Join(lines[:30], "")))
+		lacks(t, stderr, "would make leavers of 11 of 40 current people (27.5%)")
+		// …but 10 of 40 (25%) is within the floor, and needs no --force.
+		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", strings.Join(lines[:31], "")), "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 30, "unchanged": 30, "leavers": 10})
+		if got := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM people WHERE end_date IS NULL"); got[0] != "30" {
+			t.Errorf("current people = %v, want 30", got)
+		}
+	})
+}
