@@ -20,7 +20,7 @@ type NotifyRules struct {
 }
 
 // recipientRole and recipientID name who a review's assignee is, as a
-// recipient: a person (supervisor, owner) or a unit ('' for its id). A
+// recipient: a person (supervisor, owner) or a unit (” for its id). A
 // person-assigned review with nobody named falls to the vetting unit.
 const (
 	recipientRole = `CASE WHEN r.assignee_role IN ('supervisor', 'owner') AND r.assignee_id IS NULL THEN 'vetting_unit' ELSE r.assignee_role END`
