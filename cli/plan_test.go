@@ -308,7 +308,7 @@ func TestTwoPlannersAtOnceOnPostgres(t *testing.T) {
 	defer s.Close()
 	open := "SELECT COUNT(*) FROM reviews WHERE status IN ('open', 'acknowledged')"
 	want := storetest.Query(t, dbURL, open)[0]
-	if _, err := s.DB().Exec("DELETE FROM reviews"); err != nil {
+	if _, err := s.DB().Exec("DELETE FROM notifications; DELETE FROM reviews"); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
