@@ -13,6 +13,7 @@ import (
 
 	"vettingd/civil"
 	"vettingd/notify"
+	vslack "vettingd/notify/slack"
 	"vettingd/scheduler"
 	"vettingd/server"
 	"vettingd/store"
@@ -67,11 +68,16 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	defer svc.Stop(30 * time.Second)
-	ns, err := a.notifyService(s, log)
+	router, err := a.router(a.env.Stdout)
+	if err != nil {
+		return err
+	}
+	ns, err := a.notifyService(s, router, log)
 	if err != nil {
 		return err
 	}
 	ns.Start(ctx)
+	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
 	defer ns.Stop(30 * time.Second)
 	interval := scheduleInterval(a.cfg.PlanSchedule)
 	checks := server.Checks{
@@ -94,7 +100,7 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		},
 	}
 	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
-	err = server.Serve(ctx, a.cfg.Listen, server.New(checks), func(addr string) {
+	err = server.Serve(ctx, a.cfg.Listen, server.New(server.Options{Ready: checks, Slack: slackActions}), func(addr string) {
 		log.Info("Listening", "addr", addr)
 		if started != nil {
 			started(addr)
@@ -105,21 +111,44 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 }
 
 // notifyService builds the dispatcher and digest service from the configuration.
-func (a *app) notifyService(s *store.Store, log *slog.Logger) (*notify.Service, error) {
-	r, err := a.router(a.env.Stdout)
-	if err != nil {
-		return nil, err
-	}
+func (a *app) notifyService(s *store.Store, r *notify.Router, log *slog.Logger) (*notify.Service, error) {
 	n := a.policy.Notifications
 	windows, err := notify.ParseWindows(n.DigestSchedule, a.cfg.Location, n.BankHolidays)
 	if err != nil {
 		return nil, err
 	}
 	ns := &notify.Service{Store: s, Router: r, Dispatcher: a.dispatcher(s, r, log), Digest: windows, Log: log}
-	if a.flagAs != "" {
-		ns.Today = func() civil.Date { return a.asOf }
-	}
+	ns.Today = a.today
 	return ns, nil
+}
+
+// today is the date the daemon works as of: --as-of when given, else today in the force's zone.
+func (a *app) today() civil.Date {
+	if a.flagAs != "" {
+		return a.asOf
+	}
+	return civil.Today(a.cfg.Location)
+}
+
+// slackActions takes Slack's button clicks when Slack is a channel and a
+// signing secret (HTTP) or an app token (Socket Mode) is set; nil otherwise.
+func (a *app) slackActions(ctx context.Context, s *store.Store, r *notify.Router, p *scheduler.Planner, log *slog.Logger) *server.SlackActions {
+	sl, ok := r.Channels["slack"].(*vslack.Notifier)
+	if !ok || (a.cfg.SlackSigningSecret == "" && a.cfg.SlackAppToken == "") {
+		return nil
+	}
+	h := &server.SlackActions{Store: s, Planner: p, Slack: sl, SigningSecret: a.cfg.SlackSigningSecret, Today: a.today, Log: log}
+	if a.cfg.SlackAppToken != "" {
+		go func() {
+			if err := sl.RunSocketMode(ctx, a.cfg.SlackAppToken, h.Handle, log); err != nil && ctx.Err() == nil {
+				log.Error("Slack Socket Mode stopped", slog.Any("error", err))
+			}
+		}()
+	}
+	if a.cfg.SlackSigningSecret == "" {
+		return nil // Socket Mode only: no inbound route
+	}
+	return h
 }
 
 // scheduleInterval estimates the time between two runs of a cron schedule.

@@ -1,5 +1,5 @@
-// Package server is vettingd's HTTP face: health and readiness now, the API
-// and web pages as they arrive. It calls the scheduler and the store; it
+// Package server is vettingd's HTTP face: health and readiness, Slack's
+// button clicks, and the API and web pages as they arrive. It calls the scheduler and the store; it
 // holds no rules of its own.
 package server
 
@@ -13,9 +13,19 @@ import (
 // Checks answer readiness: each returns nil when its part is healthy.
 type Checks map[string]func(ctx context.Context) error
 
+// Options are the parts the routes need; a nil part leaves its routes out.
+type Options struct {
+	Ready Checks
+	Slack *SlackActions // POST /slack/interactions
+}
+
 // New returns the handler for every route.
-func New(ready Checks) http.Handler {
+func New(o Options) http.Handler {
+	ready := o.Ready
 	mux := http.NewServeMux()
+	if o.Slack != nil {
+		mux.Handle("POST /slack/interactions", http.MaxBytesHandler(o.Slack, 1<<20))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

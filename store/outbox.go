@@ -345,3 +345,18 @@ func (s *Store) Outbox(ctx context.Context) (OutboxStatus, error) {
 	}
 	return st, nil
 }
+
+// MessageByRef returns the sent message with this external reference
+// (a Slack "CHANNEL/TS"); ErrNotFound when there is none.
+func (s *Store) MessageByRef(ctx context.Context, ref string) (OutMessage, error) {
+	var m OutMessage
+	err := s.db.GetContext(ctx, &m, `SELECT id, delivery_id, recipient_role, recipient_id, channel, address, body, attempts
+		FROM messages WHERE external_ref = $1`, ref)
+	if isNoRows(err) {
+		return m, ErrNotFound
+	}
+	if err != nil {
+		return m, fmt.Errorf("store: message %s: %w", ref, err)
+	}
+	return m, nil
+}

@@ -169,3 +169,47 @@ func (pt *PlanTx) Audit(ctx context.Context, action, entity, entityID string, de
 
 // Now is the transaction's timestamp.
 func (pt *PlanTx) Now() time.Time { return pt.now }
+
+// Review returns one review; ErrNotFound when there is none.
+func (s *Store) Review(ctx context.Context, id int64) (Review, error) {
+	var r Review
+	err := s.db.GetContext(ctx, &r, `SELECT `+reviewColumns+` FROM reviews WHERE id = $1`, id)
+	if isNoRows(err) {
+		return r, ErrNotFound
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: review %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// ReviewStates returns, for those of ids that are no longer open, their
+// status and who acknowledged or completed them.
+func (s *Store) ReviewStates(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := &query{s: s}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		marks[i] = q.arg(id)
+	}
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Status string `db:"status"`
+		By     string `db:"by"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT id, status, COALESCE(completed_by, acknowledged_by, '') AS by FROM reviews
+		WHERE status <> 'open' AND id IN (`+strings.Join(marks, ", ")+`)`, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: review states: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = strings.TrimSpace(r.Status + " by " + r.By)
+		if r.By == "" {
+			out[r.ID] = r.Status
+		}
+	}
+	return out, nil
+}

@@ -39,6 +39,7 @@ CREATE TABLE messages (
     last_error      TEXT
 );
 CREATE INDEX messages_pending ON messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX messages_external_ref ON messages (external_ref) WHERE external_ref IS NOT NULL;
 
 CREATE TABLE message_items (
     message_id      INTEGER NOT NULL REFERENCES messages (id),

@@ -46,6 +46,38 @@ type Slack struct {
 	Users   map[string]string // e-mail → user id
 	lookups int
 	fail    []int // status codes to answer the next posts with (429, 500)
+	updates []SlackPost
+	ephem   []SlackPost
+}
+
+// Updates returns the chat.update calls.
+func (s *Slack) Updates() []SlackPost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SlackPost(nil), s.updates...)
+}
+
+// Ephemerals returns the chat.postEphemeral calls (Channel is "CHANNEL USER").
+func (s *Slack) Ephemerals() []SlackPost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SlackPost(nil), s.ephem...)
+}
+
+func (s *Slack) update(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	s.mu.Lock()
+	s.updates = append(s.updates, SlackPost{Channel: r.Form.Get("channel") + "/" + r.Form.Get("ts"), Text: r.Form.Get("text"), Blocks: r.Form.Get("blocks")})
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "channel": r.Form.Get("channel"), "ts": r.Form.Get("ts"), "text": r.Form.Get("text")})
+}
+
+func (s *Slack) ephemeral(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	s.mu.Lock()
+	s.ephem = append(s.ephem, SlackPost{Channel: r.Form.Get("channel") + " " + r.Form.Get("user"), Text: r.Form.Get("text")})
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"ok": true, "message_ts": "9.000100"})
 }
 
 // SlackPost is one chat.postMessage call.
@@ -61,6 +93,8 @@ func NewSlack(t testing.TB) *Slack {
 	s.Server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", s.postMessage)
 		c.Handle("/users.lookupByEmail", s.lookupByEmail)
+		c.Handle("/chat.update", s.update)
+		c.Handle("/chat.postEphemeral", s.ephemeral)
 	})
 	s.Start()
 	t.Cleanup(s.Stop)

@@ -30,6 +30,8 @@ type Notifier struct {
 	Client     *slack.Client
 	VUChannel  string // channel id of the vetting unit
 	PSDChannel string // channel id of PSD
+	token      string
+	apiURL     string
 
 	mu    sync.Mutex
 	users map[string]string // e-mail → user id
@@ -40,11 +42,27 @@ var _ notify.Notifier = (*Notifier)(nil)
 // New returns a Notifier for the bot token; apiURL, when set, replaces
 // Slack's API address (a proxy; tests).
 func New(token, apiURL, vuChannel, psdChannel string) *Notifier {
-	var opts []slack.Option
-	if apiURL != "" {
-		opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(apiURL, "/")+"/"))
+	n := &Notifier{VUChannel: vuChannel, PSDChannel: psdChannel, token: token, apiURL: apiURL}
+	n.Client = slack.New(token, n.options()...)
+	return n
+}
+
+func (n *Notifier) options(more ...slack.Option) []slack.Option {
+	if n.apiURL != "" {
+		more = append(more, slack.OptionAPIURL(strings.TrimSuffix(n.apiURL, "/")+"/"))
 	}
-	return &Notifier{Client: slack.New(token, opts...), VUChannel: vuChannel, PSDChannel: psdChannel}
+	return more
+}
+
+// UnitChannel returns the channel of a unit role ("" for others).
+func (n *Notifier) UnitChannel(role string) string {
+	switch role {
+	case "vetting_unit":
+		return n.VUChannel
+	case "psd":
+		return n.PSDChannel
+	}
+	return ""
 }
 
 // Name is "slack".
@@ -115,6 +133,9 @@ var permanentErrors = map[string]bool{
 // waits as long as Slack asks; a refusal is permanent; anything else
 // (a 5xx, a network error) is retried.
 func classify(err error) error {
+	if err == nil {
+		return nil
+	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		return &notify.RetryAfterError{After: rl.RetryAfter, Err: err}
@@ -133,7 +154,10 @@ const maxItems = 20
 // Blocks renders a message in Block Kit: a section per item with an
 // Acknowledge button (not for items that are only for information), and a
 // count of the rest when there are more than a message can show.
-func Blocks(m notify.Message) []slack.Block {
+func Blocks(m notify.Message) []slack.Block { return blocks(m, nil) }
+
+// blocks renders m; items in done show their state instead of a button.
+func blocks(m notify.Message, done map[int64]string) []slack.Block {
 	var blocks []slack.Block
 	if m.Notice != "" {
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.PlainTextType, m.Notice, false, false), nil, nil))
@@ -145,7 +169,10 @@ func Blocks(m notify.Message) []slack.Block {
 	for _, it := range items {
 		text := slack.NewTextBlockObject(slack.PlainTextType, notify.Line(withoutURL(it)), false, false)
 		var acc *slack.Accessory
-		if it.Kind != "gifts_declaration" {
+		state, isDone := done[it.ReviewID]
+		if isDone {
+			text = slack.NewTextBlockObject(slack.PlainTextType, notify.Line(withoutURL(it))+" ✓ "+state, false, false)
+		} else if it.Kind != "gifts_declaration" {
 			btn := slack.NewButtonBlockElement(AckAction, strconv.FormatInt(it.ReviewID, 10),
 				slack.NewTextBlockObject(slack.PlainTextType, "Acknowledge", false, false))
 			acc = slack.NewAccessory(btn)
