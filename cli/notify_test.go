@@ -135,6 +135,19 @@ func TestNotifyTellsWhomTheRulesSayWhenTheySayIt(t *testing.T) {
 			}
 		}
 
+		// A dry run owes nothing and sends nothing; the status shows what went.
+		dry := vettingdEnv(t, dbURL, env, "notify", "run", "--dry-run", "--as-of", "2026-11-09")
+		if !strings.Contains(dry.stdout, "dry run") || len(wh.Posts()) != len(all) {
+			t.Errorf("dry run: %s (posts %d → %d)", dry.stdout, len(all), len(wh.Posts()))
+		}
+		var st map[string]any
+		if err := json.Unmarshal([]byte(vettingdEnv(t, dbURL, env, "notify", "status", "--format", "json").stdout), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st["sent"] != float64(len(all)) || st["pending"] != 0.0 || st["failed"] != 0.0 || st["oldest_pending"] != nil {
+			t.Errorf("notify status %v, want %d sent and nothing pending", st, len(all))
+		}
+
 		// Run again the same day: nothing new.
 		if m := notifyRun(t, dbURL, env, "2026-11-02"); m["sent"] != 0.0 || m["owed"] != 0.0 || len(wh.Posts()) != len(all) {
 			t.Errorf("second run on one day sent more: %v", m)
