@@ -164,14 +164,5 @@ func writeJSON(w io.Writer, v any) error {
 
 // planImported plans the people an import concerns, or everyone.
 func (a *app) planImported(ctx context.Context, s *store.Store, rep *importer.Report) (scheduler.Result, error) {
-	p := a.planner(s)
-	if rep.AffectsAll {
-		return p.Run(ctx, a.asOf, actor(), false)
-	}
-	res := scheduler.Result{AsOf: a.asOf}
-	stats, err := s.Plan(ctx, a.asOf, actor(), false, func(pt *store.PlanTx) error {
-		return p.PlanPeople(ctx, pt, rep.Affected)
-	})
-	res.PlanStats = stats
-	return res, err
+	return a.planner(s).PlanAffected(ctx, a.asOf, actor(), rep.Affected, rep.AffectsAll)
 }

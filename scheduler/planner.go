@@ -103,3 +103,18 @@ func (p *Planner) Notify(ctx context.Context, asOf civil.Date, actor string, dry
 	})
 	return n, err
 }
+
+// PlanAffected plans, as of asOf, the people a change concerns (after an
+// import or an event), or everyone when all is set, so that what the
+// change triggers exists, and is owed to its recipients, at once.
+func (p *Planner) PlanAffected(ctx context.Context, asOf civil.Date, actor string, ids []string, all bool) (Result, error) {
+	if all {
+		return p.Run(ctx, asOf, actor, false)
+	}
+	res := Result{AsOf: asOf}
+	stats, err := p.Store.Plan(ctx, asOf, actor, false, func(pt *store.PlanTx) error {
+		return p.PlanPeople(ctx, pt, ids)
+	})
+	res.PlanStats = stats
+	return res, err
+}

@@ -17,6 +17,7 @@ type Checks map[string]func(ctx context.Context) error
 type Options struct {
 	Ready Checks
 	Slack *SlackActions // POST /slack/interactions
+	API   *API          // /api/v1/
 }
 
 // New returns the handler for every route.
@@ -25,6 +26,9 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	if o.Slack != nil {
 		mux.Handle("POST /slack/interactions", http.MaxBytesHandler(o.Slack, 1<<20))
+	}
+	if o.API != nil {
+		o.API.routes(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

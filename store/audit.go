@@ -117,3 +117,11 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int, error) {
 		}
 	}
 }
+
+// AuditEvent appends one entry in a transaction of its own: a read of
+// people's records through the API or the pages, say.
+func (s *Store) AuditEvent(ctx context.Context, actor, action, entity, entityID string, detail any) error {
+	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		return s.appendAudit(ctx, tx, AuditEntry{At: time.Now(), Actor: actor, Action: action, Entity: entity, EntityID: entityID, Detail: jsonText(detail)})
+	})
+}

@@ -23,6 +23,30 @@ type ReviewFilter struct {
 	AssigneeID string
 	Overdue    bool
 	AsOf       civil.Date // for overdue
+	// TeamOf keeps the reviews of people in this supervisor's reporting
+	// line, direct or through their reports, as the latest HR data has it.
+	TeamOf string
+	// AssigneeRole keeps the reviews assigned to this role.
+	AssigneeRole string
+	// SupervisorView keeps only what a supervisor is shown: reviews
+	// assigned to a supervisor, and vetting gaps.
+	SupervisorView bool
+}
+
+// teamQuery selects the employee ids in the reporting line of $N.
+func teamQuery(mark string) string {
+	return `WITH RECURSIVE team (id) AS (SELECT employee_id FROM people WHERE supervisor_id = ` + mark + `
+		UNION SELECT p.employee_id FROM people p JOIN team t ON p.supervisor_id = t.id) SELECT id FROM team`
+}
+
+// InTeam reports whether a person is in a supervisor's reporting line.
+func (s *Store) InTeam(ctx context.Context, supervisor, employee string) (bool, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM people WHERE employee_id = $2 AND employee_id IN (`+teamQuery("$1")+`)`, supervisor, employee)
+	if err != nil {
+		return false, fmt.Errorf("store: team: %w", err)
+	}
+	return n > 0, nil
 }
 
 // EachReview streams the reviews the filter selects, in due order, to fn.
@@ -47,6 +71,15 @@ func (s *Store) EachReview(ctx context.Context, f ReviewFilter, fn func(Review) 
 	}
 	if f.AssigneeID != "" {
 		where = append(where, "assignee_id = "+arg(f.AssigneeID))
+	}
+	if f.AssigneeRole != "" {
+		where = append(where, "assignee_role = "+arg(f.AssigneeRole))
+	}
+	if f.SupervisorView {
+		where = append(where, "(assignee_role = 'supervisor' OR kind = 'vetting_gap')")
+	}
+	if f.TeamOf != "" {
+		where = append(where, "employee_id IN ("+teamQuery(arg(f.TeamOf))+")")
 	}
 	overdue := "status IN ('open', 'acknowledged') AND due_on < " + s.date(1)
 	if f.Overdue {

@@ -1,0 +1,176 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"vettingd/civil"
+	"vettingd/policy"
+	"vettingd/scheduler"
+	"vettingd/store"
+)
+
+// API serves /api/v1 (SPEC §7): JSON in and out, every request made with a
+// token whose role decides what it may see and do.
+type API struct {
+	Store   *store.Store
+	Planner *scheduler.Planner
+	Policy  policy.Policy
+	Today   func() civil.Date
+	Log     *slog.Logger
+	// ObserveImport, when set, is told how long each import took.
+	ObserveImport func(kind string, d time.Duration)
+}
+
+// Roles.
+const (
+	RoleAdmin       = "admin"
+	RoleVettingUnit = "vetting_unit"
+	RolePSD         = "psd"
+	RoleHR          = "hr"
+	RoleSupervisor  = "supervisor"
+)
+
+// Request size limits: a JSON record, and a CSV import.
+const (
+	maxJSON   = 64 << 10
+	maxImport = 1 << 30
+)
+
+func (a *API) routes(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/imports/{kind}", a.auth(a.importCSV, RoleHR, RoleAdmin))
+	for path, kind := range eventKinds {
+		roles := []string{RolePSD, RoleAdmin}
+		if kind == "clearances" {
+			roles = []string{RoleVettingUnit, RoleAdmin}
+		}
+		mux.Handle("POST /api/v1/"+path, a.auth(a.event(kind), roles...))
+	}
+	reviewers := []string{RoleAdmin, RoleVettingUnit, RolePSD, RoleSupervisor}
+	mux.Handle("GET /api/v1/reviews", a.auth(a.listReviews, reviewers...))
+	mux.Handle("POST /api/v1/reviews/{id}/acknowledge", a.auth(a.acknowledge, reviewers...))
+	mux.Handle("POST /api/v1/reviews/{id}/complete", a.auth(a.complete, reviewers...))
+	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, _ *http.Request, _ *principal) {
+		writeError(w, http.StatusNotFound, "no such API endpoint")
+	}, RoleAdmin, RoleVettingUnit, RolePSD, RoleHR, RoleSupervisor))
+}
+
+// principal is who a request acts for.
+type principal struct {
+	store.Token
+	remote string
+}
+
+// actor names the principal in records and the audit log: the token, its
+// holder, and where the request came from.
+func (p *principal) actor() string {
+	who := fmt.Sprintf("api:token %d (%s", p.ID, p.Role)
+	if p.EmployeeID != nil {
+		who += " " + *p.EmployeeID
+	}
+	return who + ") from " + p.remote
+}
+
+func (p *principal) employee() string {
+	if p.EmployeeID == nil {
+		return ""
+	}
+	return *p.EmployeeID
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, p *principal)
+
+// auth authenticates the bearer token and lets the roles listed through;
+// any other role is refused 403.
+func (a *API) auth(h handler, roles ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd"`)
+			writeError(w, http.StatusUnauthorized, "a bearer token is required")
+			return
+		}
+		t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(token)))
+		if errors.Is(err, store.ErrNotFound) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "the token is not valid (unknown or revoked)")
+			return
+		}
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		p := &principal{Token: t, remote: remoteAddr(r)}
+		if !contains(roles, t.Role) {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("the %s role may not do this", t.Role))
+			return
+		}
+		h(w, r, p)
+	})
+}
+
+func remoteAddr(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// apiError is the body of every error (SPEC §7).
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, apiError{msg})
+}
+
+// fail answers 500 for an unexpected error, logging it; the client gets no detail.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	a.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, slog.Any("error", err))
+	writeError(w, http.StatusInternalServerError, "internal error; it has been logged")
+}
+
+// decodeJSON reads one JSON object of at most maxJSON bytes into v; it
+// answers 413 or 400 itself and returns false when the body will not do.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", maxJSON))
+		return false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "the body is not a valid JSON object: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func (a *API) today() civil.Date { return a.Today() }
+
+// audit records a read of people's records.
+func (a *API) audit(ctx context.Context, p *principal, action, entity, id string, detail any) error {
+	return a.Store.AuditEvent(ctx, p.actor(), action, entity, id, detail)
+}

@@ -1,0 +1,200 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"vettingd/civil"
+	"vettingd/scheduler"
+	"vettingd/store"
+)
+
+var reviewStatuses = map[string][]string{
+	"": nil, "open": {"open"}, "acknowledged": {"acknowledged"}, "completed": {"completed"}, "cancelled": {"cancelled"},
+	"all": {"open", "acknowledged", "completed", "cancelled"},
+}
+
+// scope narrows a filter to what the principal may see: a supervisor
+// the supervisor reviews and vetting gaps of their reporting line, PSD the
+// reviews assigned to PSD.
+func scope(f *store.ReviewFilter, p *principal) {
+	switch p.Role {
+	case RoleSupervisor:
+		f.TeamOf, f.SupervisorView = p.employee(), true
+	case RolePSD:
+		f.AssigneeRole = RolePSD
+	}
+}
+
+// supervisorMaySee is the least a supervisor needs: the reviews assigned to
+// a supervisor, and the vetting gaps they are told of. Triggered vetting
+// reviews, assessments and PSD's work stay with the units (SPEC §5: no
+// misconduct or circumstances detail beyond those who need it).
+func supervisorMaySee(rv store.Review) bool {
+	return rv.AssigneeRole == RoleSupervisor || rv.Kind == scheduler.VettingGap
+}
+
+// listReviews answers as `reviews list --format json` does, scoped to the
+// caller, and audits the read.
+func (a *API) listReviews(w http.ResponseWriter, r *http.Request, p *principal) {
+	q := r.URL.Query()
+	statuses, ok := reviewStatuses[q.Get("status")]
+	if !ok {
+		writeError(w, http.StatusBadRequest, "status must be one of open, acknowledged, completed, cancelled, all")
+		return
+	}
+	f := store.ReviewFilter{Statuses: statuses, Kind: q.Get("kind"), EmployeeID: q.Get("employee_id"), AsOf: a.today()}
+	if f.Kind != "" && !contains(scheduler.Kinds, f.Kind) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("kind %q is not a review kind", f.Kind))
+		return
+	}
+	var err error
+	if f.Overdue, err = queryBool(q.Get("overdue")); err != nil {
+		writeError(w, http.StatusBadRequest, "overdue: "+err.Error())
+		return
+	}
+	scope(&f, p)
+	entity, id := "reviews", "list"
+	if f.EmployeeID != "" {
+		entity, id = "person", f.EmployeeID
+	}
+	if err := a.audit(r.Context(), p, "reviews_read", entity, id, map[string]any{"query": r.URL.RawQuery}); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	enc, n := json.NewEncoder(w), 0
+	_, _ = w.Write([]byte("["))
+	err = a.Store.EachReview(r.Context(), f, func(rv store.Review) error {
+		if n > 0 {
+			_, _ = w.Write([]byte(","))
+		}
+		n++
+		return enc.Encode(rv)
+	})
+	_, _ = w.Write([]byte("]\n"))
+	if err != nil {
+		a.Log.Error("Listing reviews failed midway", "error", err)
+	}
+}
+
+// visible loads a review the principal may act on: 404 when there is none,
+// 403 when it is not theirs to see; it answers itself and returns false then.
+func (a *API) visible(w http.ResponseWriter, r *http.Request, p *principal) (store.Review, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "no such review")
+		return store.Review{}, false
+	}
+	rv, err := a.Store.Review(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such review")
+		return rv, false
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return rv, false
+	}
+	ok := true
+	switch p.Role {
+	case RolePSD:
+		ok = rv.AssigneeRole == RolePSD
+	case RoleSupervisor:
+		if ok, err = a.Store.InTeam(r.Context(), p.employee(), rv.EmployeeID); err != nil {
+			a.fail(w, r, err)
+			return rv, false
+		}
+		ok = ok && supervisorMaySee(rv)
+	}
+	if !ok {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("review %d is not one of yours", rv.ID))
+	}
+	return rv, ok
+}
+
+// action is the body of acknowledge and complete.
+type action struct {
+	By           string     `json:"by"` // for a token not bound to a person
+	Outcome      string     `json:"outcome"`
+	On           civil.Date `json:"on"`
+	Note         string     `json:"note"`
+	Declarations []string   `json:"declarations"`
+}
+
+// readAction decodes the optional body and works out who acts: the
+// token's person, else "by".
+func readAction(w http.ResponseWriter, r *http.Request, p *principal) (action, bool) {
+	var a action
+	if r.ContentLength != 0 && !decodeJSON(w, r, &a) {
+		return a, false
+	}
+	if who := p.employee(); who != "" {
+		if a.By != "" && a.By != who {
+			writeError(w, http.StatusBadRequest, "by must be the token's own person, or left out")
+			return a, false
+		}
+		a.By = who
+	}
+	if a.By == "" {
+		writeError(w, http.StatusBadRequest, "by (the employee id of who acts) is required for a token not bound to a person")
+		return a, false
+	}
+	return a, true
+}
+
+func (a *API) acknowledge(w http.ResponseWriter, r *http.Request, p *principal) {
+	rv, ok := a.visible(w, r, p)
+	if !ok {
+		return
+	}
+	act, ok := readAction(w, r, p)
+	if !ok {
+		return
+	}
+	err := a.Planner.Acknowledge(r.Context(), a.today(), p.actor(), rv.ID, act.By)
+	a.answerLifecycle(w, r, rv.ID, err)
+}
+
+func (a *API) complete(w http.ResponseWriter, r *http.Request, p *principal) {
+	rv, ok := a.visible(w, r, p)
+	if !ok {
+		return
+	}
+	act, ok := readAction(w, r, p)
+	if !ok {
+		return
+	}
+	_, err := a.Planner.Complete(r.Context(), a.today(), p.actor(), rv.ID,
+		store.Completion{By: act.By, On: act.On, Outcome: act.Outcome, Note: act.Note, Declarations: act.Declarations})
+	a.answerLifecycle(w, r, rv.ID, err)
+}
+
+// answerLifecycle maps the lifecycle's errors to statuses and otherwise
+// answers with the review as it now stands.
+func (a *API) answerLifecycle(w http.ResponseWriter, r *http.Request, id int64, err error) {
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	case errors.Is(err, scheduler.ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		a.fail(w, r, err)
+		return
+	}
+	rv, err := a.Store.Review(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	rv.Overdue = rv.Status != "completed" && rv.Status != "cancelled" && rv.DueOn.Before(a.today())
+	writeJSON(w, http.StatusOK, rv)
+}
