@@ -29,10 +29,10 @@ var eventKinds = map[string]string{
 // eventResult answers a recorded event: the import report's counts and
 // what planning the person did at once.
 type eventResult struct {
-	Kind     string              `json:"kind"`
-	Created  int                 `json:"created"`
-	Updated  int                 `json:"updated"`
-	Warnings []string            `json:"warnings"`
+	Kind     string          `json:"kind"`
+	Created  int             `json:"created"`
+	Updated  int             `json:"updated"`
+	Warnings []string        `json:"warnings"`
 	Planned  store.PlanStats `json:"planned"`
 }
 
