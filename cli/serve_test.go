@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -97,6 +98,23 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// apiGet GETs an API list with a token and decodes it.
+func apiGet(t *testing.T, url, token string) []map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return out
+}
+
 // ready polls /readyz until it answers 200.
 func ready(t *testing.T, base string) {
 	t.Helper()
@@ -145,7 +163,15 @@ func TestDemoImportsPlansAndServes(t *testing.T) {
 	d := start(t, map[string]string{"VETTINGD_LISTEN": "127.0.0.1:0"}, "demo", "--people", "300", "--dir", dir)
 	base := d.waitFor(t, `Open (http://127\.0\.0\.1:\d+)`)[1]
 	ready(t, base)
-	d.waitFor(t, `supervisor E\d+: +vtd_`)
+	m := d.waitFor(t, `vetting unit: +(vtd_\S+)\n  supervisor (E\d+): +(vtd_\S+)`)
+	// The printed tokens sign in: the vetting unit sees every review, the supervisor their line's.
+	vu, sup := apiGet(t, base+"/api/v1/reviews", m[1]), apiGet(t, base+"/api/v1/reviews", m[3])
+	if len(vu) == 0 || len(sup) == 0 || len(sup) >= len(vu) {
+		t.Errorf("reviews seen: vetting unit %d, supervisor %s %d", len(vu), m[2], len(sup))
+	}
+	if !strings.Contains(d.out.String(), "notify: to vetting_unit") {
+		t.Errorf("the demo's log channel delivered nothing to the vetting unit:\n%s", d.out)
+	}
 	for _, want := range []string{"Imported people: 300 rows", "Imported clearances:", "Planned:", "vetting unit:        vtd_"} {
 		if !strings.Contains(d.out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, d.out)
