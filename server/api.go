@@ -25,6 +25,7 @@ type API struct {
 	Policy  policy.Policy
 	Today   func() civil.Date
 	Log     *slog.Logger
+	BaseURL string // how people reach vettingd; https:// makes session cookies Secure
 	// ObserveImport, when set, is told how long each import took.
 	ObserveImport func(kind string, d time.Duration)
 }
@@ -57,6 +58,7 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/reviews", a.auth(a.listReviews, reviewers...))
 	mux.Handle("POST /api/v1/reviews/{id}/acknowledge", a.auth(a.acknowledge, reviewers...))
 	mux.Handle("POST /api/v1/reviews/{id}/complete", a.auth(a.complete, reviewers...))
+	a.pageRoutes(mux)
 	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, _ *http.Request, _ *principal) {
 		writeError(w, http.StatusNotFound, "no such API endpoint")
 	}, RoleAdmin, RoleVettingUnit, RolePSD, RoleHR, RoleSupervisor))

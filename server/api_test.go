@@ -110,6 +110,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		own := f.reviewID(t, "integrity_review", "E4")   // assigned to E3, in E2's line
 		other := f.reviewID(t, "integrity_review", "E6") // assigned to E5, not in E2's line
 		psd := f.reviewID(t, "circumstances_assessment", "E4")
+		gap := f.reviewID(t, "vetting_gap", "E4") // the supervisor is told of it, but it is the vetting unit's
 		roles := []string{"admin", "vetting_unit", "psd", "hr", "supervisor"}
 		// An invalid outcome answers 400 once past authorization, and changes nothing.
 		bogus := `{"outcome": "bogus", "by": "E1"}`
@@ -123,6 +124,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"POST", fmt.Sprintf("/api/v1/reviews/%d/complete", other), bogus, map[string]int{"admin": 400, "vetting_unit": 400}},
 			{"POST", fmt.Sprintf("/api/v1/reviews/%d/complete", psd), bogus, map[string]int{"admin": 400, "vetting_unit": 400, "psd": 400}},
 			{"POST", fmt.Sprintf("/api/v1/reviews/%d/acknowledge", other), `{"by": "nobody"}`, map[string]int{"admin": 400, "vetting_unit": 400}},
+			{"POST", fmt.Sprintf("/api/v1/reviews/%d/complete", gap), bogus, map[string]int{"admin": 400, "vetting_unit": 400}},
 			{"POST", "/api/v1/reviews/999999/acknowledge", "", map[string]int{"admin": 404, "vetting_unit": 404, "psd": 404, "supervisor": 404}},
 			{"POST", "/api/v1/imports/posts?dry_run=true", "post_id,title,required_levels\nP1,Constable,RV\n", map[string]int{"admin": 200, "hr": 200}},
 			{"POST", "/api/v1/misconduct-outcomes", `{"case_ref": "M-%s", "employee_id": "E3", "outcome": "management_advice", "concluded_on": "2026-10-01"}`, map[string]int{"admin": 201, "psd": 201}},
@@ -153,7 +155,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 		}
-		for _, id := range []int64{own, other, psd} {
+		for _, id := range []int64{own, other, psd, gap} {
 			if rv, _ := f.s.Review(context.Background(), id); rv.Status != "open" {
 				t.Errorf("review %d is %s after refused requests", id, rv.Status)
 			}

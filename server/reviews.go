@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,36 +86,59 @@ func (a *API) listReviews(w http.ResponseWriter, r *http.Request, p *principal) 
 // visible loads a review the principal may act on: 404 when there is none,
 // 403 when it is not theirs to see; it answers itself and returns false then.
 func (a *API) visible(w http.ResponseWriter, r *http.Request, p *principal) (store.Review, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, "no such review")
-		return store.Review{}, false
+	rv, status, err := a.reviewFor(r.Context(), p, r.PathValue("id"))
+	switch {
+	case status == http.StatusInternalServerError:
+		a.fail(w, r, err)
+	case err != nil:
+		writeError(w, status, err.Error())
 	}
-	rv, err := a.Store.Review(r.Context(), id)
+	return rv, err == nil
+}
+
+// reviewFor loads a review by its id in text if p may see it; otherwise
+// the error says why, with the status to answer.
+func (a *API) reviewFor(ctx context.Context, p *principal, idText string) (store.Review, int, error) {
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 {
+		return store.Review{}, http.StatusNotFound, errors.New("no such review")
+	}
+	rv, err := a.Store.Review(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "no such review")
-		return rv, false
+		return rv, http.StatusNotFound, errors.New("no such review")
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return rv, false
+		return rv, http.StatusInternalServerError, err
 	}
 	ok := true
 	switch p.Role {
 	case RolePSD:
 		ok = rv.AssigneeRole == RolePSD
 	case RoleSupervisor:
-		if ok, err = a.Store.InTeam(r.Context(), p.employee(), rv.EmployeeID); err != nil {
-			a.fail(w, r, err)
-			return rv, false
+		if ok, err = a.Store.InTeam(ctx, p.employee(), rv.EmployeeID); err != nil {
+			return rv, http.StatusInternalServerError, err
 		}
 		ok = ok && supervisorMaySee(rv)
 	}
 	if !ok {
-		writeError(w, http.StatusForbidden, fmt.Sprintf("review %d is not one of yours", rv.ID))
+		return rv, http.StatusForbidden, fmt.Errorf("review %d is not one of yours", rv.ID)
 	}
-	return rv, ok
+	rv.Overdue = isOverdue(rv, a.today())
+	return rv, http.StatusOK, nil
 }
+
+// mayAct says whether p may acknowledge or complete rv, which they can see:
+// a supervisor only the reviews assigned to a supervisor (a vetting gap
+// they are told of is the vetting unit's to close).
+func mayAct(p *principal, rv store.Review) bool {
+	return p.Role != RoleSupervisor || rv.AssigneeRole == RoleSupervisor
+}
+
+func isOverdue(rv store.Review, today civil.Date) bool {
+	return (rv.Status == "open" || rv.Status == "acknowledged") && rv.DueOn.Before(today)
+}
+
+func isInvalid(err error) bool { return errors.Is(err, scheduler.ErrInvalid) }
 
 // action is the body of acknowledge and complete.
 type action struct {
@@ -146,8 +170,18 @@ func readAction(w http.ResponseWriter, r *http.Request, p *principal) (action, b
 	return a, true
 }
 
-func (a *API) acknowledge(w http.ResponseWriter, r *http.Request, p *principal) {
+// actable is visible, and refuses 403 what p may see but not act on.
+func (a *API) actable(w http.ResponseWriter, r *http.Request, p *principal) (store.Review, bool) {
 	rv, ok := a.visible(w, r, p)
+	if ok && !mayAct(p, rv) {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("review %d is the %s's to act on", rv.ID, rv.AssigneeRole))
+		return rv, false
+	}
+	return rv, ok
+}
+
+func (a *API) acknowledge(w http.ResponseWriter, r *http.Request, p *principal) {
+	rv, ok := a.actable(w, r, p)
 	if !ok {
 		return
 	}
@@ -160,7 +194,7 @@ func (a *API) acknowledge(w http.ResponseWriter, r *http.Request, p *principal) 
 }
 
 func (a *API) complete(w http.ResponseWriter, r *http.Request, p *principal) {
-	rv, ok := a.visible(w, r, p)
+	rv, ok := a.actable(w, r, p)
 	if !ok {
 		return
 	}
@@ -195,6 +229,6 @@ func (a *API) answerLifecycle(w http.ResponseWriter, r *http.Request, id int64, 
 		a.fail(w, r, err)
 		return
 	}
-	rv.Overdue = rv.Status != "completed" && rv.Status != "cancelled" && rv.DueOn.Before(a.today())
+	rv.Overdue = isOverdue(rv, a.today())
 	writeJSON(w, http.StatusOK, rv)
 }
