@@ -97,6 +97,9 @@ func checkCompletion(r store.Review, c store.Completion, asOf civil.Date) (store
 	if c.On.IsZero() {
 		c.On = asOf
 	}
+	if r.Kind == VettingGap {
+		return c, invalid("a vetting gap cannot be completed by hand: it closes itself when a clearance that satisfies the level is recorded")
+	}
 	if c.On.After(asOf) {
 		return c, invalid("a review cannot be completed on %s, after today (%s)", c.On, asOf)
 	}
@@ -111,10 +114,15 @@ func checkCompletion(r store.Review, c store.Completion, asOf civil.Date) (store
 	if len(c.Declarations) > 0 && r.Kind != IntegrityReview {
 		return c, invalid("only an integrity_review takes declarations")
 	}
+	seen := map[string]bool{}
 	for _, d := range c.Declarations {
 		if _, ok := declarations[d]; !ok {
 			return c, invalid("declaration %q must be one of business_interest, association, finances, gifts", d)
 		}
+		if seen[d] {
+			return c, invalid("declaration %q is given twice", d)
+		}
+		seen[d] = true
 	}
 	return c, nil
 }

@@ -171,9 +171,9 @@ type row struct {
 	R      store.Review
 	Name   string
 	CanAct bool
-	CSRF  string
-	Back  string
-	Today civil.Date
+	CSRF   string
+	Back   string
+	Today  civil.Date
 }
 
 type inboxData struct {
