@@ -13,7 +13,7 @@ test: test-deps ## Install what the tests need, then go vet and every test with 
 	$(GO) vet ./...
 	$(GO) test -race -timeout 40m ./...
 
-test-deps: ## Install Debian's postgresql when it is missing (and we can)
+test-deps: ## Install Debian's postgresql and chromium when missing (and we can)
 	@scripts/test-deps.sh
 
 lint: ## go vet, gofmt and (when installed) golangci-lint

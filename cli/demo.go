@@ -53,7 +53,7 @@ func (a *app) demoCommand() *cobra.Command {
 				return err
 			}
 			return a.serve(cmd.Context(), s, func(addr string) {
-				fmt.Fprintf(a.env.Stdout, "\nvettingd demo: %d synthetic people in %s\nOpen http://%s/readyz — press Ctrl-C to stop.\n", people, dir, addr)
+				fmt.Fprintf(a.env.Stdout, "\nvettingd demo: %d synthetic people in %s\nOpen http://%s/ in a browser and sign in with a token below — press Ctrl-C to stop.\n", people, dir, addr)
 				fmt.Fprintf(a.env.Stdout, "Sign-in tokens (Authorization: Bearer TOKEN):\n%s", tokens)
 			})
 		},
