@@ -139,7 +139,10 @@ func (q *query) date(d civil.Date) string {
 }
 
 // list returns "($n, $m…)" for vs; "(NULL)", which matches nothing, when empty.
-func (q *query) list(vs []string) string {
+func (q *query) list(vs []string) string { return listOf(q, vs) }
+
+// listOf is list for values of any type.
+func listOf[T any](q *query, vs []T) string {
 	if len(vs) == 0 {
 		return "(NULL)"
 	}

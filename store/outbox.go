@@ -185,11 +185,7 @@ func (s *Store) addMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, msg
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		q := &query{s: s}
-		marks := make([]string, n)
-		for i := range marks {
-			marks[i] = q.arg(ids[i])
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'batched' WHERE id IN (`+strings.Join(marks, ", ")+`)`, q.args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'batched' WHERE id IN `+listOf(q, ids[:n]), q.args...); err != nil {
 			return fmt.Errorf("store: batch notifications: %w", err)
 		}
 		ids = ids[n:]

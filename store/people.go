@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"vettingd/civil"
 )
@@ -73,16 +72,12 @@ func (s *Store) Names(ctx context.Context, ids []string) (map[string]string, err
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		q := &query{s: s}
-		marks := make([]string, n)
-		for i := range marks {
-			marks[i] = q.arg(ids[i])
-		}
+		in := q.list(ids[:n])
 		var rows []struct {
 			ID   string `db:"employee_id"`
 			Name string `db:"name"`
 		}
-		err := s.db.SelectContext(ctx, &rows, `SELECT employee_id, given_name || ' ' || family_name AS name FROM people WHERE employee_id IN (`+
-			strings.Join(marks, ", ")+`)`, q.args...)
+		err := s.db.SelectContext(ctx, &rows, `SELECT employee_id, given_name || ' ' || family_name AS name FROM people WHERE employee_id IN `+in, q.args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: names: %w", err)
 		}

@@ -224,17 +224,14 @@ func (s *Store) ReviewStates(ctx context.Context, ids []int64) (map[int64]string
 		return out, nil
 	}
 	q := &query{s: s}
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		marks[i] = q.arg(id)
-	}
+	in := listOf(q, ids)
 	var rows []struct {
 		ID     int64  `db:"id"`
 		Status string `db:"status"`
 		By     string `db:"by"`
 	}
 	err := s.db.SelectContext(ctx, &rows, `SELECT id, status, COALESCE(completed_by, acknowledged_by, '') AS by FROM reviews
-		WHERE status <> 'open' AND id IN (`+strings.Join(marks, ", ")+`)`, q.args...)
+		WHERE status <> 'open' AND id IN `+in, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: review states: %w", err)
 	}
