@@ -1,7 +1,8 @@
 # vettingd — `make help` lists the targets.
 GO ?= go
 
-.PHONY: help build test test-deps lint bench demo
+.PHONY: help build test test-deps lint bench demo fuzz
+FUZZTIME ?= 1m
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -12,6 +13,12 @@ build: ## Build ./vettingd
 test: test-deps ## Install what the tests need, then go vet and every test with -race
 	$(GO) vet ./...
 	$(GO) test -race -timeout 40m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+
+fuzz: ## Fuzz the CSV importer, the API's JSON and the Slack parser for FUZZTIME each (default 1m)
+	$(GO) test ./importer -run '^$$' -fuzz '^FuzzImport$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzEventJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./notify/slack -run '^$$' -fuzz '^FuzzParseClick$$' -fuzztime $(FUZZTIME)
 
 test-deps: ## Install Debian's postgresql and chromium when missing (and we can)
 	@scripts/test-deps.sh

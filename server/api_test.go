@@ -40,7 +40,7 @@ type apiFixture struct {
 	tokens map[string]string // role (supervisor: bound to E2) → token
 }
 
-func newAPI(t *testing.T, dbURL string) *apiFixture {
+func newAPI(t testing.TB, dbURL string) *apiFixture {
 	t.Helper()
 	env := map[string]string{"VETTINGD_DATABASE_URL": dbURL}
 	dir := t.TempDir()

@@ -39,7 +39,7 @@ E3,Cat,Jones,cat@force.police.uk,,staff,,E1,2015-02-28
 E4,Dan,Brown,dan@force.police.uk,U4,pcso,,E1,2020-02-29
 `
 
-func run(t *testing.T, env map[string]string, argv ...string) string {
+func run(t testing.TB, env map[string]string, argv ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := cli.Run(context.Background(), cli.Env{Args: argv, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
