@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -190,4 +191,37 @@ func TestDemoImportsPlansAndServes(t *testing.T) {
 	if r := vettingd(t, db, "", "demo", "--dir", dir); r.code != 2 || !strings.Contains(r.stderr, "fresh") {
 		t.Errorf("demo into a used directory: exit %d %s", r.code, r.stderr)
 	}
+}
+
+// TestSecretsNeverReachTheLogs runs the daemon with known secrets, makes
+// its channels fail (so that errors are logged), and scans everything it
+// printed.
+func TestSecretsNeverReachTheLogs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		secrets := map[string]string{
+			"VETTINGD_SLACK_BOT_TOKEN":      "xoxb-SECRET-bot-4242",
+			"VETTINGD_SLACK_SIGNING_SECRET": "SECRET-signing-4242",
+			"VETTINGD_WEBHOOK_SECRET":       "SECRET-hmac-4242",
+			"VETTINGD_SMTP_URL":             "smtp://vettingd:SECRET-smtp-4242@127.0.0.1:1",
+		}
+		env := map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_LISTEN": "127.0.0.1:0", "VETTINGD_LOG_LEVEL": "debug",
+			"VETTINGD_CHANNELS": "slack,email,webhook,log", "VETTINGD_SMTP_FROM": "vettingd@force.police.uk", "VETTINGD_EMAIL_VU": "vu@force.police.uk",
+			"VETTINGD_SLACK_API_URL": "http://127.0.0.1:1/api/", "VETTINGD_SLACK_VU_CHANNEL": "CVU",
+			"VETTINGD_WEBHOOK_URL": "http://127.0.0.1:1/hook?code=SECRET-url-4242"}
+		maps.Copy(env, secrets)
+		d := start(t, env, "serve", "--as-of", "2026-11-02")
+		addr := d.waitFor(t, `msg=Listening addr=(127\.0\.0\.1:\d+)`)[1]
+		d.waitFor(t, `Message will be retried`)
+		get(t, "http://"+addr+"/readyz")
+		if code := d.stop(t); code != 0 {
+			t.Fatalf("serve exited %d", code)
+		}
+		all := d.out.String() + d.err.String()
+		for _, secret := range []string{"xoxb-SECRET-bot-4242", "SECRET-signing-4242", "SECRET-hmac-4242", "SECRET-smtp-4242", "SECRET-url-4242"} {
+			if strings.Contains(all, secret) {
+				t.Errorf("the daemon printed the secret %q", secret)
+			}
+		}
+	})
 }
