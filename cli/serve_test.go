@@ -225,3 +225,73 @@ func TestSecretsNeverReachTheLogs(t *testing.T) {
 		}
 	})
 }
+
+// TestDatabaseOutageUnderServe stops PostgreSQL under a running daemon and
+// starts it again: the daemon keeps running, says it is not ready
+// meanwhile, and then works again — an event posted after the outage
+// opens its review and its message goes out.
+func TestDatabaseOutageUnderServe(t *testing.T) {
+	c := storetest.NewCluster(t)
+	must(t, c.URL, "migrate")
+	force(t, c.URL)
+	token := strings.TrimSpace(must(t, c.URL, "token", "create", "--role", "psd").stdout)
+	env := map[string]string{"VETTINGD_DATABASE_URL": c.URL, "VETTINGD_LISTEN": "127.0.0.1:0"}
+	d := start(t, env, "serve", "--as-of", "2026-11-02")
+	base := "http://" + d.waitFor(t, `msg=Listening addr=(127\.0\.0\.1:\d+)`)[1]
+	ready(t, base)
+
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	notReady := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !notReady; time.Sleep(100 * time.Millisecond) {
+		code, body := get(t, base+"/readyz")
+		notReady = code == http.StatusServiceUnavailable && strings.Contains(body, "database")
+	}
+	if !notReady {
+		t.Fatal("/readyz never said the database was unreachable")
+	}
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Errorf("/healthz %d during the outage: the process should live on", code)
+	}
+	if code := postEvent(t, base, token, "M-OUT"); code != http.StatusInternalServerError {
+		t.Errorf("an event during the outage: %d, want 500 (nothing stored)", code)
+	}
+
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready(t, base)
+	if code := postEvent(t, base, token, "M-BACK"); code != http.StatusCreated {
+		t.Fatalf("an event after the outage: %d", code)
+	}
+	if got := storetest.Query(t, c.URL, `SELECT COUNT(*) FROM reviews WHERE source_ref = 'M-BACK'`); got[0] != "1" {
+		t.Errorf("the review after the outage: %v", got)
+	}
+	sentAfter := `SELECT COUNT(*) FROM messages m JOIN message_items mi ON mi.message_id = m.id JOIN notifications n ON n.id = mi.notification_id
+		JOIN reviews r ON r.id = n.review_id WHERE r.source_ref = 'M-BACK' AND m.status = 'sent'`
+	for deadline := time.Now().Add(40 * time.Second); storetest.Query(t, c.URL, sentAfter)[0] == "0"; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the urgent message of the review made after the outage was never sent")
+		}
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
+	if got := storetest.Query(t, c.URL, `SELECT COUNT(*) FROM misconduct_outcomes WHERE case_ref = 'M-OUT'`); got[0] != "0" {
+		t.Errorf("the event refused during the outage was stored")
+	}
+}
+
+func postEvent(t *testing.T, base, token, ref string) int {
+	t.Helper()
+	body := `{"case_ref": "` + ref + `", "employee_id": "E2", "outcome": "written_warning", "concluded_on": "2026-11-01"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/misconduct-outcomes", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

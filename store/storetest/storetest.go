@@ -86,8 +86,6 @@ func URL(t testing.TB, b string) string {
 var (
 	clusterOnce sync.Once
 	adminURL    string // a database on the server to run CREATE DATABASE from
-	clusterDir  string // set when this binary started its own cluster
-	clusterCtl  []string
 	clusterErr  error
 	dbSeq       atomic.Int64
 )
@@ -151,52 +149,101 @@ func version(dir string) int {
 	return n
 }
 
-func startCluster() (string, error) {
+// Cluster is a throwaway PostgreSQL cluster run from the local binaries.
+type Cluster struct {
+	// URL reaches the cluster's postgres database.
+	URL  string
+	dir  string
+	bin  string
+	cred *syscall.Credential
+}
+
+// NewCluster starts a cluster of t's own, removed when t ends: for tests
+// that stop and start the server under a running daemon. Without the
+// binaries it skips t, or fails it under CI=true.
+func NewCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := newCluster()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("storetest: PostgreSQL is required under CI=true: %v", err)
+		}
+		t.Skipf("storetest: no PostgreSQL: %v", err)
+	}
+	t.Cleanup(c.remove)
+	return c
+}
+
+func newCluster() (*Cluster, error) {
 	bin, err := binDir()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "vettingd-pg-")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	cred, err := postgresCredential(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	run := func(name string, args ...string) error {
-		cmd := exec.Command(filepath.Join(bin, name), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(string(out)))
-		}
-		return nil
+	c := &Cluster{dir: dir, bin: bin, cred: cred,
+		URL: fmt.Sprintf("postgres://postgres@/postgres?host=%s&sslmode=disable", url.QueryEscape(dir))}
+	if err := c.run("initdb", "-D", c.data(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+		return nil, err
 	}
-	data := filepath.Join(dir, "data")
-	if err := run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
-		return "", err
+	if err := c.Start(); err != nil {
+		return nil, err
 	}
-	// A throwaway cluster: durability off for speed, Unix socket only.
-	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", dir)
-	if err := run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start"); err != nil {
-		return "", err
-	}
-	clusterDir = dir
-	clusterCtl = []string{filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"}
-	stopCred = cred
-	u := fmt.Sprintf("postgres://postgres@/postgres?host=%s&sslmode=disable", url.QueryEscape(dir))
-	db, err := sql.Open("postgres", u)
+	db, err := sql.Open("postgres", c.URL)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err = db.PingContext(ctx)
 		cancel()
 		db.Close()
 	}
-	return u, err
+	return c, err
 }
 
-var stopCred *syscall.Credential
+func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
+
+func (c *Cluster) run(name string, args ...string) error {
+	cmd := exec.Command(filepath.Join(c.bin, name), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	cmd.Dir = c.dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Start starts the server (again).
+func (c *Cluster) Start() error {
+	// A throwaway cluster: durability off for speed, Unix socket only.
+	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.dir)
+	return c.run("pg_ctl", "-D", c.data(), "-o", opts, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "start")
+}
+
+// Stop stops the server at once, cutting every connection (an outage).
+func (c *Cluster) Stop() error {
+	return c.run("pg_ctl", "-D", c.data(), "-m", "immediate", "-w", "stop")
+}
+
+func (c *Cluster) remove() {
+	_ = c.Stop()
+	_ = os.RemoveAll(c.dir)
+}
+
+var shared *Cluster
+
+func startCluster() (string, error) {
+	c, err := newCluster()
+	if err != nil {
+		return "", err
+	}
+	shared = c
+	return c.URL, nil
+}
 
 // postgresCredential returns who runs the cluster: PostgreSQL refuses to
 // run as root, so as root it is the postgres user, who then owns dir.
@@ -217,13 +264,9 @@ func postgresCredential(dir string) (*syscall.Credential, error) {
 }
 
 func stopCluster() {
-	if clusterDir == "" {
-		return
+	if shared != nil {
+		shared.remove()
 	}
-	cmd := exec.Command(clusterCtl[0], clusterCtl[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: stopCred}
-	_ = cmd.Run()
-	_ = os.RemoveAll(clusterDir)
 }
 
 // dumpTables are the tables Dump covers, each ordered by its first column.
