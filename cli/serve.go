@@ -59,7 +59,8 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	if _, err := s.Migrate(ctx); err != nil {
 		return err
 	}
-	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log}
+	metrics := server.NewMetrics(s, a.today)
+	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log, Observe: metrics.ObservePlan}
 	if a.flagAs != "" {
 		svc.AsOf = a.asOf // what-if: the daemon plans as of a fixed date
 	}
@@ -101,7 +102,8 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	}
 	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
 	err = server.Serve(ctx, a.cfg.Listen, server.New(server.Options{Ready: checks, Slack: slackActions,
-		API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL}}), func(addr string) {
+		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL,
+			ObserveImport: metrics.ObserveImport}}), func(addr string) {
 		log.Info("Listening", "addr", addr)
 		if started != nil {
 			started(addr)

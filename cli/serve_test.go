@@ -141,6 +141,10 @@ func TestServePlansAtStartAndStopsGracefully(t *testing.T) {
 		}
 		ready(t, "http://"+addr)
 		d.waitFor(t, `msg=Planned as_of=2027-03-01`)
+		if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "vettingd_planner_duration_seconds_count 1") ||
+			!strings.Contains(body, `vettingd_reviews{kind="integrity_review",status="open"}`) {
+			t.Errorf("metrics %d:\n%.2000s", code, body)
+		}
 		if storetest.Count(t, dbURL, "plan_runs") <= before {
 			t.Errorf("serve did not plan at start (catch-up)")
 		}

@@ -27,6 +27,8 @@ type Service struct {
 	AsOf     civil.Date     // a fixed as-of date (what-if); zero for today
 	Timeout  time.Duration  // per run; 10 minutes when zero
 	Log      *slog.Logger
+	// Observe, when set, is told how long each successful run took.
+	Observe func(time.Duration)
 
 	cron    *cron.Cron
 	running sync.Mutex
@@ -116,6 +118,9 @@ func (s *Service) RunOnce(ctx context.Context) (res Result, err error) {
 	}
 	now := time.Now()
 	s.lastOK.Store(&now)
+	if s.Observe != nil {
+		s.Observe(res.Duration)
+	}
 	return res, nil
 }
 

@@ -18,6 +18,8 @@ type Options struct {
 	Ready Checks
 	Slack *SlackActions // POST /slack/interactions
 	API   *API          // /api/v1/
+	// Metrics serves GET /metrics (no token: keep the port on the force's network).
+	Metrics *Metrics
 }
 
 // New returns the handler for every route.
@@ -29,6 +31,9 @@ func New(o Options) http.Handler {
 	}
 	if o.API != nil {
 		o.API.routes(mux)
+	}
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", o.Metrics.Handler())
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
