@@ -21,6 +21,9 @@ type Router struct {
 	BaseURL    string              // links in messages point here
 }
 
+// MaxItems is the most items one message lists.
+const MaxItems = 200
+
 // unitRoles are recipients that are units, not people.
 func isUnit(role string) bool { return role == "vetting_unit" || role == "psd" }
 
@@ -28,13 +31,21 @@ func isUnit(role string) bool { return role == "vetting_unit" || role == "psd" }
 func (r *Router) Compose(asOf civil.Date) store.ComposeFunc {
 	return func(rcpt store.Recipient, items []store.PendingItem) ([]store.NewMessage, error) {
 		msgItems := collapse(items, func(it store.PendingItem) Item { return r.item(it, asOf) })
-		msgs := r.route(rcpt, Message{Items: msgItems})
+		m := Message{Items: msgItems}
+		if len(msgItems) > MaxItems {
+			// A unit's first digest can hold a whole force's reviews: the
+			// message names the most pressing (earliest due) and counts the
+			// rest, which the dashboard lists.
+			m.Items = msgItems[:MaxItems]
+			m.Notice = fmt.Sprintf("%d more item(s) are not listed here: see them all at %s/", len(msgItems)-MaxItems, strings.TrimSuffix(r.BaseURL, "/"))
+		}
+		msgs := r.route(rcpt, m)
 		if len(msgs) > 0 || isUnit(rcpt.Role) {
 			return msgs, nil
 		}
 		// Nobody can reach this person: the vetting unit gets their items, and is told why.
 		vu := store.Recipient{Role: "vetting_unit"}
-		return r.route(vu, Message{Items: msgItems,
+		return r.route(vu, Message{Items: m.Items,
 			Notice: fmt.Sprintf("%s %s has no channel that reaches them (no Slack id or e-mail address): these items were theirs.", rcpt.Role, rcpt.ID)}), nil
 	}
 }

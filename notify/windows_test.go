@@ -1,10 +1,16 @@
 package notify_test
 
 import (
+	"encoding/json"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
+	"vettingd/civil"
 	"vettingd/notify"
+	"vettingd/notify/stdout"
+	"vettingd/store"
 )
 
 func london(t *testing.T) *time.Location {
@@ -63,5 +69,25 @@ func TestDigestScheduleErrors(t *testing.T) {
 	}
 	if _, err := notify.ParseWindows("0 8 * * 1-5", time.UTC, []string{"25/12/2026"}); err == nil {
 		t.Error("a bad bank holiday was accepted")
+	}
+}
+
+func TestAMessageListsAtMostMaxItemsAndCountsTheRest(t *testing.T) {
+	r := &notify.Router{Preference: []string{"log"}, BaseURL: "https://v", Channels: map[string]notify.Notifier{"log": &stdout.Notifier{W: io.Discard}}}
+	var items []store.PendingItem
+	for i := range notify.MaxItems + 5 {
+		items = append(items, store.PendingItem{ID: int64(i + 1), ReviewID: int64(i + 1), Event: "opened", RecipientRole: "vetting_unit",
+			Kind: "revetting", EmployeeID: "E1", PersonName: "A B", DueOn: civil.MustParse("2026-12-01")})
+	}
+	msgs, err := r.Compose(civil.MustParse("2026-11-02"))(store.Recipient{Role: "vetting_unit"}, items)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("%d messages: %v", len(msgs), err)
+	}
+	var m notify.Message
+	if err := json.Unmarshal([]byte(msgs[0].Body), &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Items) != notify.MaxItems || !strings.Contains(m.Notice, "5 more item(s)") {
+		t.Errorf("%d items, notice %q", len(m.Items), m.Notice)
 	}
 }
