@@ -354,3 +354,37 @@ func TestAPeopleDeltaReplansTheTeamOfWhoeverChanged(t *testing.T) {
 		}
 	})
 }
+
+func TestRecordsSharingAReferenceMakeOneReviewAndPlanningGoesOn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		// E2's interest and association are both X1; E4's misconduct case and
+		// adverse record are both X2. Each pair wants one review of one kind
+		// with one source_ref: the one due first is kept.
+		must(t, dbURL, "import", "interests", write(t, "i.csv", "interest_ref,employee_id,decision,decided_on\nX1,E2,approved,2026-10-01\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "associations", write(t, "a.csv", "association_ref,employee_id,declared_on,conditions\nX1,E2,2026-10-01,no contact on duty\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "misconduct", write(t, "m.csv", "case_ref,employee_id,outcome,concluded_on\nX2,E4,written_warning,2026-10-20\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "adverse", write(t, "v.csv", "intel_ref,employee_id,source,received_on\nX2,E4,pnd,2026-10-30\n"), "--as-of", "2026-11-02")
+		// Planning everyone (and a clearances import that plans E1 to E6) still works for the rest of the force.
+		must(t, dbURL, "import", "clearances", write(t, "c.csv", clearancesCSV), "--as-of", "2026-11-02")
+		must(t, dbURL, "plan", "--as-of", "2026-11-03")
+		rs := reviews(t, dbURL, "--as-of", "2026-11-03")
+		find(t, rs, "E3", "mitigation_review", "C3")
+		find(t, rs, "E1", "revetting", "C1")
+		find(t, rs, "E2", "interest_review", "X1")
+		find(t, rs, "E2", "association_review", "X1")
+		count := map[string]int{}
+		for _, r := range rs {
+			count[r.EmployeeID+" "+r.Kind+" "+r.SourceRef]++
+		}
+		if n := count["E2 supervisor_briefing X1"]; n != 1 {
+			t.Errorf("%d briefings of E2's supervisor about X1, want 1", n)
+		}
+		if n := count["E4 vetting_review X2"]; n != 1 {
+			t.Errorf("%d vetting reviews of E4 for X2, want 1", n)
+		}
+		if r := find(t, rs, "E4", "vetting_review", "X2"); r.DueOn != "2026-11-06" {
+			t.Errorf("vetting review X2 due %s, want the adverse record's 2026-11-06 (due before the misconduct's 2026-11-17)", r.DueOn)
+		}
+	})
+}

@@ -13,8 +13,9 @@ var rules = []func(*facts) []store.Wanted{
 	interestReviews, associationReviews, briefings, mitigations, randomRevettings,
 }
 
-// Evaluate returns the reviews that should be open for p as of asOf. A
-// person who is not current (a leaver, or not yet started) has none.
+// Evaluate returns the reviews that should be open for p as of asOf, at
+// most one per kind and source (see distinct). A person who is not current
+// (a leaver, or not yet started) has none.
 func Evaluate(p *store.PlanPerson, pol *policy.Policy, asOf civil.Date) []store.Wanted {
 	f := newFacts(p, pol, asOf)
 	if !f.current() {
@@ -24,10 +25,33 @@ func Evaluate(p *store.PlanPerson, pol *policy.Policy, asOf civil.Date) []store.
 	for _, rule := range rules {
 		out = append(out, rule(f)...)
 	}
-	return out
+	return distinct(out)
 }
 
 type reviewKey struct{ kind, source string }
+
+// distinct keeps one wanted review per kind and source — the one due first,
+// the earlier rule's on a tie. Two records of one person may share a
+// reference (an interest and an association both called X1; a case_ref that
+// is also an intel_ref), and the reference is the review's source_ref
+// (SPEC §4), while the database holds one open review per (kind, employee,
+// source_ref): a second would fail the whole planning run.
+func distinct(wants []store.Wanted) []store.Wanted {
+	at := make(map[reviewKey]int, len(wants))
+	out := make([]store.Wanted, 0, len(wants))
+	for _, w := range wants {
+		k := reviewKey{w.Kind, w.SourceRef}
+		i, seen := at[k]
+		switch {
+		case !seen:
+			at[k] = len(out)
+			out = append(out, w)
+		case w.DueOn.Before(out[i].DueOn):
+			out[i] = w
+		}
+	}
+	return out
+}
 
 // Diff compares what should be open with what is open for one person and
 // returns the changes: create what is missing, update what moved (due date,
@@ -35,6 +59,7 @@ type reviewKey struct{ kind, source string }
 // re-vetting that a new clearance answered or an assessment that arrived
 // with the report, cancelling the rest with a reason.
 func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf civil.Date) []store.ReviewChange {
+	wants = distinct(wants) // whoever built them, never two creates for one key
 	open := make(map[reviewKey]store.Review, len(p.Open))
 	for _, r := range p.Open {
 		open[reviewKey{r.Kind, r.SourceRef}] = r

@@ -248,3 +248,24 @@ func TestChooseIsReproducible(t *testing.T) {
 		t.Errorf("choosing more than eligible gave %d", len(got))
 	}
 }
+
+func TestOneWantedReviewPerKindAndSource(t *testing.T) {
+	p := person()
+	p.Interests = []store.Interest{{Ref: "X1", Decision: "approved", DecidedOn: d("2025-03-10"), FirstImportedOn: d("2026-01-05")}}
+	p.Associations = []store.Association{{Ref: "X1", DeclaredOn: d("2025-11-30"), FirstImportedOn: d("2026-01-05")}}
+	p.Misconduct = []store.Misconduct{{Ref: "X2", Outcome: "written_warning", ConcludedOn: d("2026-05-01")}}
+	p.Adverse = []store.Adverse{{Ref: "X2", ReceivedOn: d("2026-05-05")}}
+	check(t, "one briefing for X1", wanted(p, "2026-05-06", SupervisorBriefing), "X1 2026-01-19 2026-01-05 supervisor:E0")
+	check(t, "the vetting review due first for X2", wanted(p, "2026-05-06", VettingReview), "X2 2026-05-12 2026-05-05 vetting_unit:")
+	pol := policy.Default()
+	w := Evaluate(p, &pol, d("2026-05-06"))
+	creates := 0
+	for _, c := range Diff(p, append(w, w...), &pol, d("2026-05-06")) {
+		if c.Action == "create" {
+			creates++
+		}
+	}
+	if creates != len(w) {
+		t.Errorf("Diff of every wanted review twice creates %d, want %d", creates, len(w))
+	}
+}
