@@ -237,35 +237,25 @@ func TestDiffClosesWhatNoLongerApplies(t *testing.T) {
 
 func TestChooseIsReproducible(t *testing.T) {
 	ids := []string{"E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"}
-	a, b := Choose(ids, 3, DrawSeed("2026-11")), Choose(ids, 3, DrawSeed("2026-11"))
+	a, b := Choose(ids, 3, 42), Choose([]string{"E8", "E7", "E6", "E5", "E4", "E3", "E2", "E1"}, 3, 42)
 	if strings.Join(a, ",") != strings.Join(b, ",") || len(a) != 3 {
-		t.Fatalf("same seed chose %v then %v", a, b)
+		t.Fatalf("same people and seed chose %v then %v", a, b)
 	}
-	if c := Choose(ids, 3, DrawSeed("2026-12")); strings.Join(a, ",") == strings.Join(c, ",") {
-		t.Errorf("two months chose the same people %v (possible, but not with these seeds)", c)
+	if c := Choose(ids, 3, 43); strings.Join(a, ",") == strings.Join(c, ",") {
+		t.Errorf("two seeds chose the same people %v (possible, but not with these seeds)", c)
 	}
 	if got := Choose(ids, 20, 1); len(got) != len(ids) {
 		t.Errorf("choosing more than eligible gave %d", len(got))
 	}
+	if newSeed() == newSeed() {
+		t.Errorf("two draws got the same seed")
+	}
 }
 
-func TestOneWantedReviewPerKindAndSource(t *testing.T) {
-	p := person()
-	p.Interests = []store.Interest{{Ref: "X1", Decision: "approved", DecidedOn: d("2025-03-10"), FirstImportedOn: d("2026-01-05")}}
-	p.Associations = []store.Association{{Ref: "X1", DeclaredOn: d("2025-11-30"), FirstImportedOn: d("2026-01-05")}}
-	p.Misconduct = []store.Misconduct{{Ref: "X2", Outcome: "written_warning", ConcludedOn: d("2026-05-01")}}
-	p.Adverse = []store.Adverse{{Ref: "X2", ReceivedOn: d("2026-05-05")}}
-	check(t, "one briefing for X1", wanted(p, "2026-05-06", SupervisorBriefing), "X1 2026-01-19 2026-01-05 supervisor:E0")
-	check(t, "the vetting review due first for X2", wanted(p, "2026-05-06", VettingReview), "X2 2026-05-12 2026-05-05 vetting_unit:")
-	pol := policy.Default()
-	w := Evaluate(p, &pol, d("2026-05-06"))
-	creates := 0
-	for _, c := range Diff(p, append(w, w...), &pol, d("2026-05-06")) {
-		if c.Action == "create" {
-			creates++
-		}
-	}
-	if creates != len(w) {
-		t.Errorf("Diff of every wanted review twice creates %d, want %d", creates, len(w))
+func TestEligibleHashIsOfTheSortedIDsOneALine(t *testing.T) {
+	// printf 'E1\nE10\nE2\n' | sha256sum
+	const want = "3352caeca4e40808345ed740dd2e2abc1a5ea86fdd72c2d8a8a9844cb644ac25"
+	if got := EligibleHash([]string{"E2", "E10", "E1"}); got != want {
+		t.Errorf("EligibleHash = %s, want %s", got, want)
 	}
 }
