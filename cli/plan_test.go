@@ -391,3 +391,25 @@ func TestRecordsSharingAReferenceMakeOneReviewAndPlanningGoesOn(t *testing.T) {
 		}
 	})
 }
+
+func TestPlanningSomePeopleReadsOnlyTheirRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		// Make E3's NPPV3 clearance unreadable (a date Go cannot hold) behind
+		// vettingd's back. Planning E1 and E6 must not read it: a range from
+		// E1 to E6 would read the records of everyone between them.
+		bad := "never"
+		if strings.HasPrefix(dbURL, "postgres") {
+			bad = "infinity"
+		}
+		sqlExec(t, dbURL, "UPDATE clearances SET expires_on = $1 WHERE clearance_ref = 'C4'", bad)
+		must(t, dbURL, "import", "adverse", write(t, "a.csv", "intel_ref,employee_id,source,received_on\nA1,E1,pnd,2026-11-03\nA6,E6,pnd,2026-11-03\n"), "--as-of", "2026-11-03")
+		rs := reviews(t, dbURL, "--as-of", "2026-11-03")
+		find(t, rs, "E1", "vetting_review", "A1")
+		find(t, rs, "E6", "vetting_review", "A6")
+		// Planning everyone does read it, and says so.
+		if r := vettingd(t, dbURL, "", "plan", "--as-of", "2026-11-03"); r.code != 1 || !strings.Contains(r.stderr, "load records") {
+			t.Errorf("a full plan over an unreadable record: exit %d %s", r.code, r.stderr)
+		}
+	})
+}
