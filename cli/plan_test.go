@@ -28,6 +28,9 @@ type review struct {
 	AssigneeRole string  `json:"assignee_role"`
 	AssigneeID   *string `json:"assignee_id"`
 	Outcome      *string `json:"outcome"`
+	// AcknowledgedAt and AcknowledgedBy are null until acknowledged.
+	AcknowledgedAt *string `json:"acknowledged_at"`
+	AcknowledgedBy *string `json:"acknowledged_by"`
 }
 
 func (r review) String() string {
@@ -412,4 +415,45 @@ func TestPlanningSomePeopleReadsOnlyTheirRecords(t *testing.T) {
 			t.Errorf("a full plan over an unreadable record: exit %d %s", r.code, r.stderr)
 		}
 	})
+}
+
+func TestAnAcknowledgedReviewGivenToANewAssigneeIsOpenAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		rs := reviews(t, dbURL)
+		moved := find(t, rs, "E5", "integrity_review", "annual") // E5's supervisor is E2
+		stays := find(t, rs, "E2", "integrity_review", "annual") // E2's supervisor is E1
+		left := find(t, rs, "E6", "integrity_review", "annual")  // E6's supervisor is E3
+		for _, r := range []review{moved, stays, left} {
+			must(t, dbURL, "reviews", "ack", fmt.Sprint(r.ID), "--by", *r.AssigneeID, "--as-of", "2026-11-03")
+		}
+		// E5 moves to E3; E3 leaves (so E6's review goes to the vetting unit); E2 stays with E1.
+		next := strings.Replace(peopleCSV, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2", "E5,Eve,White,eve@force.police.uk,,volunteer,,,E1", 1)
+		next = strings.Replace(next, "E3,Cat,Jones,,,staff,Grade 4,P3,E1,2015-02-28,,suspended,", "E3,Cat,Jones,,,staff,Grade 4,P3,E1,2015-02-28,2026-11-04,suspended,", 1)
+		must(t, dbURL, "import", "people", write(t, "p.csv", next), "--as-of", "2026-11-04")
+		rs = reviews(t, dbURL, "--as-of", "2026-11-04")
+		for _, tc := range []struct {
+			who, status, assignee string
+		}{{"E5", "open", "supervisor:E1"}, {"E6", "open", "vetting_unit"}, {"E2", "acknowledged", "supervisor:E1"}} {
+			r := find(t, rs, tc.who, "integrity_review", "annual")
+			assignee := r.AssigneeRole
+			if r.AssigneeID != nil {
+				assignee += ":" + *r.AssigneeID
+			}
+			acked := r.AcknowledgedBy != nil || r.AcknowledgedAt != nil
+			if r.Status != tc.status || assignee != tc.assignee || acked != (tc.status == "acknowledged") {
+				t.Errorf("%s's integrity review: %s with %s, acknowledged by %q at %q; want %s with %s", tc.who, r.Status, assignee,
+					orNull(r.AcknowledgedBy), orNull(r.AcknowledgedAt), tc.status, tc.assignee)
+			}
+		}
+		// The new assignee can acknowledge it.
+		must(t, dbURL, "reviews", "ack", fmt.Sprint(moved.ID), "--by", "E1", "--as-of", "2026-11-05")
+	})
+}
+
+func orNull(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
 }

@@ -55,7 +55,8 @@ func distinct(wants []store.Wanted) []store.Wanted {
 
 // Diff compares what should be open with what is open for one person and
 // returns the changes: create what is missing, update what moved (due date,
-// assignee, reason), and close what no longer applies — completing a
+// assignee, reason; an acknowledged review given to a new assignee is open
+// again), and close what no longer applies — completing a
 // re-vetting that a new clearance answered or an assessment that arrived
 // with the report, cancelling the rest with a reason.
 func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf civil.Date) []store.ReviewChange {
@@ -77,7 +78,9 @@ func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf ci
 			w.DueOn, w.OpensOn = r.DueOn, r.OpensOn
 		}
 		if changed(r, w) {
-			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w})
+			// A new assignee has not seen the review, whoever acknowledged it.
+			reopen := r.Status == "acknowledged" && reassigned(r, w)
+			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w, Reopen: reopen})
 		}
 	}
 	f := newFacts(p, pol, asOf)
@@ -90,11 +93,17 @@ func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf ci
 }
 
 func changed(r store.Review, w store.Wanted) bool {
+	return r.DueOn != w.DueOn || r.OpensOn != w.OpensOn || reassigned(r, w) || r.Reason != w.Reason
+}
+
+// reassigned reports whether the review goes to someone else: another
+// supervisor (a mover), or the vetting unit instead of a supervisor who left.
+func reassigned(r store.Review, w store.Wanted) bool {
 	assignee := ""
 	if r.AssigneeID != nil {
 		assignee = *r.AssigneeID
 	}
-	return r.DueOn != w.DueOn || r.OpensOn != w.OpensOn || r.AssigneeRole != w.AssigneeRole || assignee != w.AssigneeID || r.Reason != w.Reason
+	return r.AssigneeRole != w.AssigneeRole || assignee != w.AssigneeID
 }
 
 // closeStale decides how an open review that no rule wants any more ends.

@@ -259,3 +259,24 @@ func TestEligibleHashIsOfTheSortedIDsOneALine(t *testing.T) {
 		t.Errorf("EligibleHash = %s, want %s", got, want)
 	}
 }
+
+func TestDiffReopensAnAcknowledgedReviewThatChangesHands(t *testing.T) {
+	pol := policy.Default()
+	p := person()
+	asOf := d("2026-02-02")
+	w := Evaluate(p, &pol, asOf)[0] // the integrity review, with supervisor E0
+	old, e0 := "E9", "E0"
+	for _, tc := range []struct {
+		status   string
+		assignee *string
+		reopen   bool
+	}{{"acknowledged", &old, true}, {"open", &old, false}, {"acknowledged", &e0, false}} {
+		p.Open = []store.Review{{ID: 1, Kind: w.Kind, SourceRef: w.SourceRef, DueOn: w.DueOn, OpensOn: w.OpensOn, Reason: w.Reason,
+			AssigneeRole: RoleSupervisor, AssigneeID: tc.assignee, Status: tc.status}}
+		p.Open[0].DueOn = p.Open[0].DueOn.AddDays(-1) // something else moved too
+		changes := Diff(p, []store.Wanted{w}, &pol, asOf)
+		if len(changes) != 1 || changes[0].Action != "update" || changes[0].Reopen != tc.reopen {
+			t.Errorf("%s review with %s given to E0: %+v, want reopen %v", tc.status, *tc.assignee, changes, tc.reopen)
+		}
+	}
+}

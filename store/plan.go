@@ -146,6 +146,9 @@ type ReviewChange struct {
 	// For cancel: the reason; for complete: the outcome, date and who.
 	Reason      string
 	CompletedOn civil.Date
+	// Reopen, for update: the review goes back to open and forgets who
+	// acknowledged it (its new assignee has not seen it).
+	Reopen bool
 }
 
 // Wanted is a review that the rules say should be open.
