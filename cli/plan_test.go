@@ -24,6 +24,7 @@ type review struct {
 	EmployeeID   string  `json:"employee_id"`
 	SourceRef    string  `json:"source_ref"`
 	DueOn        string  `json:"due_on"`
+	OpensOn      string  `json:"opens_on"`
 	Status       string  `json:"status"`
 	AssigneeRole string  `json:"assignee_role"`
 	AssigneeID   *string `json:"assignee_id"`
