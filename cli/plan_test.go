@@ -24,10 +24,14 @@ type review struct {
 	EmployeeID   string  `json:"employee_id"`
 	SourceRef    string  `json:"source_ref"`
 	DueOn        string  `json:"due_on"`
+	OpensOn      string  `json:"opens_on"`
 	Status       string  `json:"status"`
 	AssigneeRole string  `json:"assignee_role"`
 	AssigneeID   *string `json:"assignee_id"`
 	Outcome      *string `json:"outcome"`
+	// AcknowledgedAt and AcknowledgedBy are null until acknowledged.
+	AcknowledgedAt *string `json:"acknowledged_at"`
+	AcknowledgedBy *string `json:"acknowledged_by"`
 }
 
 func (r review) String() string {
@@ -278,11 +282,14 @@ func TestDryRunPlanWritesNothingAndDrawsAreReproducible(t *testing.T) {
 			t.Fatalf("draws: %v %v", err, draws)
 		}
 		dec := draws[0] // newest first
-		if dec.Month != "2026-12" || dec.Chosen != 1 || dec.Population != 6 || dec.Seed != scheduler.DrawSeed("2026-12") {
+		if dec.Month != "2026-12" || dec.Chosen != 1 || dec.Population != 6 || dec.Eligible != 6 || dec.ExcludeMonths != 12 {
 			t.Fatalf("draw %+v", dec)
 		}
-		eligible := storetest.Query(t, dbURL, `SELECT employee_id FROM people p WHERE NOT EXISTS (SELECT 1 FROM reviews r WHERE r.employee_id = p.employee_id
-			AND r.kind IN ('revetting', 'vetting_review') AND r.status IN ('open','acknowledged') AND r.created_on < '2026-12-01') ORDER BY employee_id`)
+		// No clearances and no events: everyone is eligible.
+		eligible := []string{"E6", "E5", "E4", "E3", "E2", "E1"}
+		if dec.EligibleSHA256 != scheduler.EligibleHash(eligible) {
+			t.Errorf("recorded eligible hash %s, want that of %v", dec.EligibleSHA256, eligible)
+		}
 		if got := scheduler.Choose(eligible, 1, dec.Seed); !slices.Equal(got, dec.People) {
 			t.Errorf("re-running the draw chose %v, recorded %v (eligible %v)", got, dec.People, eligible)
 		}
@@ -353,4 +360,101 @@ func TestAPeopleDeltaReplansTheTeamOfWhoeverChanged(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestRecordsSharingAReferenceMakeOneReviewAndPlanningGoesOn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		// E2's interest and association are both X1; E4's misconduct case and
+		// adverse record are both X2. Each pair wants one review of one kind
+		// with one source_ref: the one due first is kept.
+		must(t, dbURL, "import", "interests", write(t, "i.csv", "interest_ref,employee_id,decision,decided_on\nX1,E2,approved,2026-10-01\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "associations", write(t, "a.csv", "association_ref,employee_id,declared_on,conditions\nX1,E2,2026-10-01,no contact on duty\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "misconduct", write(t, "m.csv", "case_ref,employee_id,outcome,concluded_on\nX2,E4,written_warning,2026-10-20\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "adverse", write(t, "v.csv", "intel_ref,employee_id,source,received_on\nX2,E4,pnd,2026-10-30\n"), "--as-of", "2026-11-02")
+		// Planning everyone (and a clearances import that plans E1 to E6) still works for the rest of the force.
+		must(t, dbURL, "import", "clearances", write(t, "c.csv", clearancesCSV), "--as-of", "2026-11-02")
+		must(t, dbURL, "plan", "--as-of", "2026-11-03")
+		rs := reviews(t, dbURL, "--as-of", "2026-11-03")
+		find(t, rs, "E3", "mitigation_review", "C3")
+		find(t, rs, "E1", "revetting", "C1")
+		find(t, rs, "E2", "interest_review", "X1")
+		find(t, rs, "E2", "association_review", "X1")
+		count := map[string]int{}
+		for _, r := range rs {
+			count[r.EmployeeID+" "+r.Kind+" "+r.SourceRef]++
+		}
+		if n := count["E2 supervisor_briefing X1"]; n != 1 {
+			t.Errorf("%d briefings of E2's supervisor about X1, want 1", n)
+		}
+		if n := count["E4 vetting_review X2"]; n != 1 {
+			t.Errorf("%d vetting reviews of E4 for X2, want 1", n)
+		}
+		if r := find(t, rs, "E4", "vetting_review", "X2"); r.DueOn != "2026-11-06" {
+			t.Errorf("vetting review X2 due %s, want the adverse record's 2026-11-06 (due before the misconduct's 2026-11-17)", r.DueOn)
+		}
+	})
+}
+
+func TestPlanningSomePeopleReadsOnlyTheirRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		// Make E3's NPPV3 clearance unreadable (a date Go cannot hold) behind
+		// vettingd's back. Planning E1 and E6 must not read it: a range from
+		// E1 to E6 would read the records of everyone between them.
+		bad := "never"
+		if strings.HasPrefix(dbURL, "postgres") {
+			bad = "infinity"
+		}
+		sqlExec(t, dbURL, "UPDATE clearances SET expires_on = $1 WHERE clearance_ref = 'C4'", bad)
+		must(t, dbURL, "import", "adverse", write(t, "a.csv", "intel_ref,employee_id,source,received_on\nA1,E1,pnd,2026-11-03\nA6,E6,pnd,2026-11-03\n"), "--as-of", "2026-11-03")
+		rs := reviews(t, dbURL, "--as-of", "2026-11-03")
+		find(t, rs, "E1", "vetting_review", "A1")
+		find(t, rs, "E6", "vetting_review", "A6")
+		// Planning everyone does read it, and says so.
+		if r := vettingd(t, dbURL, "", "plan", "--as-of", "2026-11-03"); r.code != 1 || !strings.Contains(r.stderr, "load records") {
+			t.Errorf("a full plan over an unreadable record: exit %d %s", r.code, r.stderr)
+		}
+	})
+}
+
+func TestAnAcknowledgedReviewGivenToANewAssigneeIsOpenAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		rs := reviews(t, dbURL)
+		moved := find(t, rs, "E5", "integrity_review", "annual") // E5's supervisor is E2
+		stays := find(t, rs, "E2", "integrity_review", "annual") // E2's supervisor is E1
+		left := find(t, rs, "E6", "integrity_review", "annual")  // E6's supervisor is E3
+		for _, r := range []review{moved, stays, left} {
+			must(t, dbURL, "reviews", "ack", fmt.Sprint(r.ID), "--by", *r.AssigneeID, "--as-of", "2026-11-03")
+		}
+		// E5 moves to E3; E3 leaves (so E6's review goes to the vetting unit); E2 stays with E1.
+		next := strings.Replace(peopleCSV, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2", "E5,Eve,White,eve@force.police.uk,,volunteer,,,E1", 1)
+		next = strings.Replace(next, "E3,Cat,Jones,,,staff,Grade 4,P3,E1,2015-02-28,,suspended,", "E3,Cat,Jones,,,staff,Grade 4,P3,E1,2015-02-28,2026-11-04,suspended,", 1)
+		must(t, dbURL, "import", "people", write(t, "p.csv", next), "--as-of", "2026-11-04")
+		rs = reviews(t, dbURL, "--as-of", "2026-11-04")
+		for _, tc := range []struct {
+			who, status, assignee string
+		}{{"E5", "open", "supervisor:E1"}, {"E6", "open", "vetting_unit"}, {"E2", "acknowledged", "supervisor:E1"}} {
+			r := find(t, rs, tc.who, "integrity_review", "annual")
+			assignee := r.AssigneeRole
+			if r.AssigneeID != nil {
+				assignee += ":" + *r.AssigneeID
+			}
+			acked := r.AcknowledgedBy != nil || r.AcknowledgedAt != nil
+			if r.Status != tc.status || assignee != tc.assignee || acked != (tc.status == "acknowledged") {
+				t.Errorf("%s's integrity review: %s with %s, acknowledged by %q at %q; want %s with %s", tc.who, r.Status, assignee,
+					orNull(r.AcknowledgedBy), orNull(r.AcknowledgedAt), tc.status, tc.assignee)
+			}
+		}
+		// The new assignee can acknowledge it.
+		must(t, dbURL, "reviews", "ack", fmt.Sprint(moved.ID), "--by", "E1", "--as-of", "2026-11-05")
+	})
+}
+
+func orNull(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
 }

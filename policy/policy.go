@@ -6,6 +6,7 @@ package policy
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -224,7 +225,9 @@ func (n Notifications) validate() error {
 	return nil
 }
 
-// Validate names the first setting out of range.
+// Validate names the first setting out of range, taking the settings of
+// each table in the order of their names, so that the same file always
+// names the same one.
 func (p Policy) Validate() error {
 	if f := p.Import.MaxLeaverFraction; f < 0 || f > 1 {
 		return fmt.Errorf("policy: import.max_leaver_fraction must be between 0 and 1, not %g", f)
@@ -232,9 +235,10 @@ func (p Policy) Validate() error {
 	if p.Import.MaxLeaverCountFloor < 0 {
 		return fmt.Errorf("policy: import.max_leaver_count_floor must not be negative")
 	}
-	for kind, cols := range p.Import.Columns {
-		for want, got := range cols {
-			if strings.TrimSpace(got) == "" {
+	for _, kind := range sortedKeys(p.Import.Columns) {
+		cols := p.Import.Columns[kind]
+		for _, want := range sortedKeys(cols) {
+			if strings.TrimSpace(cols[want]) == "" {
 				return fmt.Errorf("policy: import.columns.%s.%s must name a column", kind, want)
 			}
 		}
@@ -245,8 +249,8 @@ func (p Policy) Validate() error {
 		"association_review.period_months": p.AssociationReview.PeriodMonths, "mitigation_review.period_months": p.MitigationReview.PeriodMonths,
 		"random_revetting.exclude_months": p.RandomRevetting.ExcludeMonths,
 	}
-	for key, v := range months {
-		if v < 1 || v > 240 {
+	for _, key := range sortedKeys(months) {
+		if v := months[key]; v < 1 || v > 240 {
 			return fmt.Errorf("policy: %s must be from 1 to 240 months, not %d", key, v)
 		}
 	}
@@ -261,8 +265,8 @@ func (p Policy) Validate() error {
 		"notifications.reminder_days": p.Notifications.ReminderDays, "notifications.escalate_supervisor_days": p.Notifications.EscalateSupervisorDays,
 		"notifications.escalate_unit_days": p.Notifications.EscalateUnitDays,
 	}
-	for key, v := range days {
-		if v < 0 || v > 3650 {
+	for _, key := range sortedKeys(days) {
+		if v := days[key]; v < 0 || v > 3650 {
 			return fmt.Errorf("policy: %s must be from 0 to 3650 days, not %d", key, v)
 		}
 	}
@@ -282,6 +286,10 @@ func (p Policy) Validate() error {
 	}
 	return p.validateLists()
 }
+
+// sortedKeys returns the keys of m in order: Go's map order changes from
+// run to run, and the setting an error names must not.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (p Policy) validateLists() error {
 	check := func(key string, list, allowed []string) error {
@@ -303,13 +311,15 @@ func (p Policy) validateLists() error {
 		{"notifications.urgent_kinds", p.Notifications.UrgentKinds, ReviewKinds},
 		{"notifications.unit_kinds", p.Notifications.UnitKinds, ReviewKinds},
 	}
-	for level, held := range p.Satisfaction {
+	for _, level := range sortedKeys(p.Satisfaction) {
+		held := p.Satisfaction[level]
 		lists = append(lists, struct {
 			key           string
 			list, allowed []string
 		}{"satisfaction." + level, append([]string{level}, held...), Levels})
 	}
-	for wf, levels := range p.Baseline {
+	for _, wf := range sortedKeys(p.Baseline) {
+		levels := p.Baseline[wf]
 		if !slices.Contains(workforceTypes, wf) {
 			return fmt.Errorf("policy: baseline.%s: not a workforce type (%s)", wf, strings.Join(workforceTypes, ", "))
 		}
@@ -318,7 +328,7 @@ func (p Policy) validateLists() error {
 			list, allowed []string
 		}{"baseline." + wf, levels, Levels})
 	}
-	for level := range p.Revetting.ValidityMonths {
+	for _, level := range sortedKeys(p.Revetting.ValidityMonths) {
 		if !slices.Contains(Levels, level) {
 			return fmt.Errorf("policy: revetting.validity_months.%s: not a vetting level", level)
 		}

@@ -53,3 +53,21 @@ func TestBadFilesAreRefusedNamingTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestTheSameFileAlwaysNamesTheSameSetting(t *testing.T) {
+	for content, want := range map[string]string{
+		"[mitigation_review]\nperiod_months = 0\n[interest_review]\nperiod_months = 0\n[association_review]\nperiod_months = 0\n": "association_review.period_months",
+		"[vetting_review]\nadverse_days = -1\n[supervisor_briefing]\ndays = -1\n[circumstances]\nassessment_days = -1\n":          "circumstances.assessment_days",
+		"[baseline]\nwizard = [\"RV\"]\nzealot = [\"RV\"]\naardvark = [\"RV\"]\n":                                                 "baseline.aardvark",
+		"[satisfaction]\nSC = [\"XX\"]\nRV = [\"XX\"]\nMV = [\"XX\"]\n":                                                           "satisfaction.MV",
+		"[import.columns.people]\ngiven_name = \" \"\nfamily_name = \" \"\n[import.columns.clearances]\nlevel = \" \"\n":          "import.columns.clearances.level",
+	} {
+		path := filepath.Join(t.TempDir(), "p.toml")
+		os.WriteFile(path, []byte(content), 0o600)
+		for range 50 { // Go starts each map iteration at a random key
+			if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("%q: error %v, want it to name %s", content, err, want)
+			}
+		}
+	}
+}

@@ -13,8 +13,9 @@ var rules = []func(*facts) []store.Wanted{
 	interestReviews, associationReviews, briefings, mitigations, randomRevettings,
 }
 
-// Evaluate returns the reviews that should be open for p as of asOf. A
-// person who is not current (a leaver, or not yet started) has none.
+// Evaluate returns the reviews that should be open for p as of asOf, at
+// most one per kind and source (see distinct). A person who is not current
+// (a leaver, or not yet started) has none.
 func Evaluate(p *store.PlanPerson, pol *policy.Policy, asOf civil.Date) []store.Wanted {
 	f := newFacts(p, pol, asOf)
 	if !f.current() {
@@ -24,17 +25,42 @@ func Evaluate(p *store.PlanPerson, pol *policy.Policy, asOf civil.Date) []store.
 	for _, rule := range rules {
 		out = append(out, rule(f)...)
 	}
-	return out
+	return distinct(out)
 }
 
 type reviewKey struct{ kind, source string }
 
+// distinct keeps one wanted review per kind and source — the one due first,
+// the earlier rule's on a tie. Two records of one person may share a
+// reference (an interest and an association both called X1; a case_ref that
+// is also an intel_ref), and the reference is the review's source_ref
+// (SPEC §4), while the database holds one open review per (kind, employee,
+// source_ref): a second would fail the whole planning run.
+func distinct(wants []store.Wanted) []store.Wanted {
+	at := make(map[reviewKey]int, len(wants))
+	out := make([]store.Wanted, 0, len(wants))
+	for _, w := range wants {
+		k := reviewKey{w.Kind, w.SourceRef}
+		i, seen := at[k]
+		switch {
+		case !seen:
+			at[k] = len(out)
+			out = append(out, w)
+		case w.DueOn.Before(out[i].DueOn):
+			out[i] = w
+		}
+	}
+	return out
+}
+
 // Diff compares what should be open with what is open for one person and
 // returns the changes: create what is missing, update what moved (due date,
-// assignee, reason), and close what no longer applies — completing a
+// assignee, reason; an acknowledged review given to a new assignee is open
+// again), and close what no longer applies — completing a
 // re-vetting that a new clearance answered or an assessment that arrived
 // with the report, cancelling the rest with a reason.
 func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf civil.Date) []store.ReviewChange {
+	wants = distinct(wants) // whoever built them, never two creates for one key
 	open := make(map[reviewKey]store.Review, len(p.Open))
 	for _, r := range p.Open {
 		open[reviewKey{r.Kind, r.SourceRef}] = r
@@ -52,7 +78,9 @@ func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf ci
 			w.DueOn, w.OpensOn = r.DueOn, r.OpensOn
 		}
 		if changed(r, w) {
-			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w})
+			// A new assignee has not seen the review, whoever acknowledged it.
+			reopen := r.Status == "acknowledged" && reassigned(r, w)
+			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w, Reopen: reopen})
 		}
 	}
 	f := newFacts(p, pol, asOf)
@@ -65,11 +93,17 @@ func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf ci
 }
 
 func changed(r store.Review, w store.Wanted) bool {
+	return r.DueOn != w.DueOn || r.OpensOn != w.OpensOn || reassigned(r, w) || r.Reason != w.Reason
+}
+
+// reassigned reports whether the review goes to someone else: another
+// supervisor (a mover), or the vetting unit instead of a supervisor who left.
+func reassigned(r store.Review, w store.Wanted) bool {
 	assignee := ""
 	if r.AssigneeID != nil {
 		assignee = *r.AssigneeID
 	}
-	return r.DueOn != w.DueOn || r.OpensOn != w.OpensOn || r.AssigneeRole != w.AssigneeRole || assignee != w.AssigneeID || r.Reason != w.Reason
+	return r.AssigneeRole != w.AssigneeRole || assignee != w.AssigneeID
 }
 
 // closeStale decides how an open review that no rule wants any more ends.

@@ -237,14 +237,46 @@ func TestDiffClosesWhatNoLongerApplies(t *testing.T) {
 
 func TestChooseIsReproducible(t *testing.T) {
 	ids := []string{"E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"}
-	a, b := Choose(ids, 3, DrawSeed("2026-11")), Choose(ids, 3, DrawSeed("2026-11"))
+	a, b := Choose(ids, 3, 42), Choose([]string{"E8", "E7", "E6", "E5", "E4", "E3", "E2", "E1"}, 3, 42)
 	if strings.Join(a, ",") != strings.Join(b, ",") || len(a) != 3 {
-		t.Fatalf("same seed chose %v then %v", a, b)
+		t.Fatalf("same people and seed chose %v then %v", a, b)
 	}
-	if c := Choose(ids, 3, DrawSeed("2026-12")); strings.Join(a, ",") == strings.Join(c, ",") {
-		t.Errorf("two months chose the same people %v (possible, but not with these seeds)", c)
+	if c := Choose(ids, 3, 43); strings.Join(a, ",") == strings.Join(c, ",") {
+		t.Errorf("two seeds chose the same people %v (possible, but not with these seeds)", c)
 	}
 	if got := Choose(ids, 20, 1); len(got) != len(ids) {
 		t.Errorf("choosing more than eligible gave %d", len(got))
+	}
+	if newSeed() == newSeed() {
+		t.Errorf("two draws got the same seed")
+	}
+}
+
+func TestEligibleHashIsOfTheSortedIDsOneALine(t *testing.T) {
+	// printf 'E1\nE10\nE2\n' | sha256sum
+	const want = "3352caeca4e40808345ed740dd2e2abc1a5ea86fdd72c2d8a8a9844cb644ac25"
+	if got := EligibleHash([]string{"E2", "E10", "E1"}); got != want {
+		t.Errorf("EligibleHash = %s, want %s", got, want)
+	}
+}
+
+func TestDiffReopensAnAcknowledgedReviewThatChangesHands(t *testing.T) {
+	pol := policy.Default()
+	p := person()
+	asOf := d("2026-02-02")
+	w := Evaluate(p, &pol, asOf)[0] // the integrity review, with supervisor E0
+	old, e0 := "E9", "E0"
+	for _, tc := range []struct {
+		status   string
+		assignee *string
+		reopen   bool
+	}{{"acknowledged", &old, true}, {"open", &old, false}, {"acknowledged", &e0, false}} {
+		p.Open = []store.Review{{ID: 1, Kind: w.Kind, SourceRef: w.SourceRef, DueOn: w.DueOn, OpensOn: w.OpensOn, Reason: w.Reason,
+			AssigneeRole: RoleSupervisor, AssigneeID: tc.assignee, Status: tc.status}}
+		p.Open[0].DueOn = p.Open[0].DueOn.AddDays(-1) // something else moved too
+		changes := Diff(p, []store.Wanted{w}, &pol, asOf)
+		if len(changes) != 1 || changes[0].Action != "update" || changes[0].Reopen != tc.reopen {
+			t.Errorf("%s review with %s given to E0: %+v, want reopen %v", tc.status, *tc.assignee, changes, tc.reopen)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -37,6 +38,10 @@ type Service struct {
 	cancel  context.CancelFunc
 }
 
+// ErrAlreadyRunning is returned by RunOnce when a run is already under
+// way: the tick is skipped, not queued.
+var ErrAlreadyRunning = errors.New("planner already running; this run is skipped")
+
 // ParseSchedule checks a cron expression (five fields, or a descriptor
 // such as @hourly; CRON_TZ= may prefix it).
 func ParseSchedule(spec string) error {
@@ -44,19 +49,46 @@ func ParseSchedule(spec string) error {
 	return err
 }
 
+// schedule parses the service's cron expression: CRON_TZ= (or TZ=) in it
+// names the zone of its times, else they are in Location.
+func (s *Service) schedule() (cron.Schedule, error) {
+	spec := s.Schedule
+	if spec == "" {
+		spec = DefaultSchedule
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("plan schedule %q: %w", spec, err)
+	}
+	return sched, nil
+}
+
+// NextRun returns when the schedule next wakes the planner after the
+// instant given, as the running service computes it.
+func (s *Service) NextRun(after time.Time) (time.Time, error) {
+	sched, err := s.schedule()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(after.In(s.Location)), nil
+}
+
+func (s *Service) timeout() time.Duration {
+	if s.Timeout == 0 {
+		return 10 * time.Minute
+	}
+	return s.Timeout
+}
+
 // Start plans once (catching up after downtime), then on the schedule until Stop.
 func (s *Service) Start(ctx context.Context) error {
-	if s.Schedule == "" {
-		s.Schedule = DefaultSchedule
-	}
-	if s.Timeout == 0 {
-		s.Timeout = 10 * time.Minute
+	sched, err := s.schedule()
+	if err != nil {
+		return err
 	}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.cron = cron.New(cron.WithLocation(s.Location), cron.WithLogger(cronLogger{s.Log}))
-	if _, err := s.cron.AddFunc(s.Schedule, func() { _, _ = s.RunOnce(s.ctx) }); err != nil {
-		return fmt.Errorf("plan schedule %q: %w", s.Schedule, err)
-	}
+	s.cron.Schedule(sched, cron.FuncJob(func() { _, _ = s.RunOnce(s.ctx) }))
 	// The catch-up run comes first, so that what it owes is in the outbox
 	// before the dispatcher's first round.
 	_, _ = s.RunOnce(s.ctx)
@@ -92,11 +124,12 @@ func (s *Service) LastSuccess() time.Time {
 }
 
 // RunOnce plans now unless a run is already under way (then it skips and
-// says so). A panic in the planner is recovered and reported as an error.
+// returns ErrAlreadyRunning). A panic in the planner is recovered and
+// reported as an error.
 func (s *Service) RunOnce(ctx context.Context) (res Result, err error) {
 	if !s.running.TryLock() {
 		s.log().Info("Planner still running; this tick is skipped")
-		return res, fmt.Errorf("planner already running")
+		return res, ErrAlreadyRunning
 	}
 	defer s.running.Unlock()
 	defer func() {
@@ -105,7 +138,7 @@ func (s *Service) RunOnce(ctx context.Context) (res Result, err error) {
 			s.log().Error("Planner failed", slog.Any("error", err))
 		}
 	}()
-	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
 	defer cancel()
 	asOf := s.AsOf
 	if asOf.IsZero() {

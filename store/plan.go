@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,6 +146,9 @@ type ReviewChange struct {
 	// For cancel: the reason; for complete: the outcome, date and who.
 	Reason      string
 	CompletedOn civil.Date
+	// Reopen, for update: the review goes back to open and forgets who
+	// acknowledged it (its new assignee has not seen it).
+	Reopen bool
 }
 
 // Wanted is a review that the rules say should be open.
@@ -253,7 +257,7 @@ func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerso
 		if err != nil || len(people) == 0 {
 			return err
 		}
-		if err := pt.loadRecords(ctx, people); err != nil {
+		if err := pt.loadRecords(ctx, people, len(only) > 0); err != nil {
 			return err
 		}
 		pt.Stats.People += len(people)
@@ -293,14 +297,16 @@ func (pt *PlanTx) loadPeople(ctx context.Context, after string, only []string) (
 	return people, nil
 }
 
-// loadRecords fills in each person's records with one query per table over
-// the chunk's range of employee ids.
-func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
-	lo, hi := people[0].EmployeeID, people[len(people)-1].EmployeeID
+// loadRecords fills in each person's records with one query per table:
+// over the chunk's range of employee ids in a full pass, where the chunk is
+// contiguous, and over the listed ids when only some people are planned — a
+// range from E00001 to E99999 would read every record in the force.
+func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed bool) error {
 	idx := make(map[string]*PlanPerson, len(people))
 	for i := range people {
 		idx[people[i].EmployeeID] = &people[i]
 	}
+	ids, args := chunkFilter(people, listed)
 	var clearances []Clearance
 	var misconduct []Misconduct
 	var circumstances []Circumstance
@@ -316,27 +322,28 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
 		{&clearances, `SELECT c.employee_id, c.clearance_ref, c.level, c.decision, c.decided_on, c.expires_on, c.adverse_info,
 			COALESCE(c.mitigation_owner_id, '') AS mitigation_owner_id, COALESCE(c.mitigation_review_months, 0) AS mitigation_review_months,
 			c.first_imported_on,
-			CASE WHEN o.employee_id IS NOT NULL AND (o.end_date IS NULL OR o.end_date > $3) THEN 1 ELSE 0 END AS owner_current
+			CASE WHEN o.employee_id IS NOT NULL AND (o.end_date IS NULL OR o.end_date > {as_of}) THEN 1 ELSE 0 END AS owner_current
 			FROM clearances c LEFT JOIN people o ON o.employee_id = c.mitigation_owner_id
-			WHERE c.employee_id BETWEEN $1 AND $2 ORDER BY c.employee_id, c.level, c.decided_on, c.clearance_ref`},
-		{&misconduct, `SELECT employee_id, case_ref, outcome, concluded_on FROM misconduct_outcomes WHERE employee_id BETWEEN $1 AND $2`},
-		{&circumstances, `SELECT employee_id, report_ref, category, reported_on, assessment, assessed_on FROM circumstances_reports WHERE employee_id BETWEEN $1 AND $2`},
-		{&adverse, `SELECT employee_id, intel_ref, received_on FROM adverse_records WHERE employee_id BETWEEN $1 AND $2`},
-		{&interests, `SELECT employee_id, interest_ref, decision, decided_on, first_imported_on FROM business_interests WHERE employee_id BETWEEN $1 AND $2`},
+			WHERE c.employee_id {ids} ORDER BY c.employee_id, c.level, c.decided_on, c.clearance_ref`},
+		{&misconduct, `SELECT employee_id, case_ref, outcome, concluded_on FROM misconduct_outcomes WHERE employee_id {ids}`},
+		{&circumstances, `SELECT employee_id, report_ref, category, reported_on, assessment, assessed_on FROM circumstances_reports WHERE employee_id {ids}`},
+		{&adverse, `SELECT employee_id, intel_ref, received_on FROM adverse_records WHERE employee_id {ids}`},
+		{&interests, `SELECT employee_id, interest_ref, decision, decided_on, first_imported_on FROM business_interests WHERE employee_id {ids}`},
 		{&associations, `SELECT employee_id, association_ref, declared_on, first_imported_on,
 			CASE WHEN COALESCE(TRIM(conditions), '') <> '' THEN 1 ELSE 0 END AS has_conditions
-			FROM associations WHERE employee_id BETWEEN $1 AND $2`},
+			FROM associations WHERE employee_id {ids}`},
 		{&draws, `SELECT p.employee_id, p.month, d.drawn_on FROM revetting_draw_people p JOIN revetting_draws d ON d.month = p.month
-			WHERE p.employee_id BETWEEN $1 AND $2`},
+			WHERE p.employee_id {ids}`},
 		// One pass over the chunk's reviews, open and closed alike.
-		{&all, `SELECT ` + reviewColumns + ` FROM reviews WHERE employee_id BETWEEN $1 AND $2`},
+		{&all, `SELECT ` + reviewColumns + ` FROM reviews WHERE employee_id {ids}`},
 	}
+	asOf := fmt.Sprintf("$%d", len(args)+1)
 	for _, l := range loads {
-		args := []any{lo, hi}
-		if strings.Contains(l.q, "$3") {
-			args = append(args, pt.AsOf)
+		q, a := strings.ReplaceAll(l.q, "{ids}", ids), args
+		if strings.Contains(q, "{as_of}") {
+			q, a = strings.ReplaceAll(q, "{as_of}", asOf), append(slices.Clip(args), pt.AsOf)
 		}
-		if err := pt.tx.SelectContext(ctx, l.dst, l.q, args...); err != nil {
+		if err := pt.tx.SelectContext(ctx, l.dst, q, a...); err != nil {
 			return fmt.Errorf("store: load records: %w", err)
 		}
 	}
@@ -362,6 +369,20 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson) error {
 	return nil
 }
 
+// chunkFilter is the condition on employee_id that selects a chunk's
+// records, and its arguments: the range from its first to its last id, or
+// the list of its ids.
+func chunkFilter(people []PlanPerson, listed bool) (string, []any) {
+	if !listed {
+		return "BETWEEN $1 AND $2", []any{people[0].EmployeeID, people[len(people)-1].EmployeeID}
+	}
+	marks, args := make([]string, len(people)), make([]any, len(people))
+	for i, p := range people {
+		marks[i], args[i] = fmt.Sprintf("$%d", i+1), p.EmployeeID
+	}
+	return "IN (" + strings.Join(marks, ", ") + ")", args
+}
+
 const reviewColumns = `id, kind, employee_id, reason, source_ref, due_on, opens_on, status, 0 AS overdue, assignee_role, assignee_id,
 	acknowledged_at, acknowledged_by, completed_on, completed_by, outcome, note, declarations, cancel_reason, escalation_level`
 
@@ -379,7 +400,7 @@ func (r Review) owner() string        { return r.EmployeeID }
 func (r ClosedReviews) owner() string { return r.EmployeeID }
 
 // group hands each record to its person; records of people outside the
-// chunk (a range query over a sparse list) are dropped.
+// chunk (in a range that the chunk does not fill) are dropped.
 func group[T owned](idx map[string]*PlanPerson, rows []T, put func(*PlanPerson, T)) {
 	for _, r := range rows {
 		if p := idx[r.owner()]; p != nil {

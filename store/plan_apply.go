@@ -23,9 +23,12 @@ func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 				WHERE id = $1 AND status IN ('open', 'acknowledged')`, c.ID, c.CompletedOn, c.Reason, pt.now)
 			pt.Stats.Completed++
 		case "update":
-			w := c.Want
+			w, reopen := c.Want, ""
+			if c.Reopen {
+				reopen, c.Reason = `, status = 'open', acknowledged_at = NULL, acknowledged_by = NULL`, "reopened"
+			}
 			_, err = pt.tx.ExecContext(ctx, `UPDATE reviews SET reason = $2, due_on = `+pt.s.date(3)+`, opens_on = `+pt.s.date(4)+`,
-				assignee_role = $5, assignee_id = $6, updated_at = $7 WHERE id = $1`,
+				assignee_role = $5, assignee_id = $6, updated_at = $7`+reopen+` WHERE id = $1`,
 				c.ID, w.Reason, w.DueOn, w.OpensOn, w.AssigneeRole, nullable(w.AssigneeID), pt.now)
 			pt.Stats.Updated++
 		case "create":
