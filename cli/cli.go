@@ -117,7 +117,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.flagPol, "policy", "", "policy file (default $VETTINGD_POLICY, else the built-in policy)")
 	f.StringVar(&a.format, "format", "text", "output format: text or json (and csv or html where a command offers them)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
-	root.AddCommand(a.migrateCommand(), a.importCommand(), a.planCommand(), a.reviewsCommand(), a.drawsCommand(), a.policyCommand(), a.serveCommand(), a.tokenCommand(), a.auditCommand(), a.notifyCommand(), a.demoCommand(), a.generateCommand())
+	root.AddCommand(a.migrateCommand(), a.importCommand(), a.planCommand(), a.reviewsCommand(), a.drawsCommand(), a.policyCommand(), a.serveCommand(), a.tokenCommand(), a.auditCommand(), a.notifyCommand(), a.reportCommand(), a.demoCommand(), a.generateCommand())
 	return root
 }
 

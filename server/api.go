@@ -58,6 +58,7 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/reviews", a.auth(a.listReviews, reviewers...))
 	mux.Handle("POST /api/v1/reviews/{id}/acknowledge", a.auth(a.acknowledge, reviewers...))
 	mux.Handle("POST /api/v1/reviews/{id}/complete", a.auth(a.complete, reviewers...))
+	mux.Handle("GET /api/v1/reports/compliance", a.auth(a.complianceReport, RoleAdmin, RoleVettingUnit, RolePSD))
 	a.pageRoutes(mux)
 	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, _ *http.Request, _ *principal) {
 		writeError(w, http.StatusNotFound, "no such API endpoint")
