@@ -15,13 +15,22 @@ import (
 
 	"vettingd/civil"
 	"vettingd/notify"
+	"vettingd/report"
 	"vettingd/store"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{"kindTitle": notify.KindTitle}).ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"kindTitle":  notify.KindTitle,
+	"pct":        func(p float64) int { return int(p * 1.2) }, // of a 120-pixel bar
+	"first":      func(items []report.Item, n int) []report.Item { return items[:min(n, len(items))] },
+	"minus":      func(a, b int) int { return a - b },
+	"barY":       func(i, off int) int { return i*20 + off },
+	"barX":       func(w int) int { return 266 + w },
+	"barsHeight": func(b []bar) int { return len(b)*20 + 4 },
+}).ParseFS(templateFS, "templates/*.html"))
 
 const (
 	sessionCookie = "vettingd_session"
@@ -51,6 +60,7 @@ func (a *API) pageRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /reviews/{id}/acknowledge", a.page(a.formAcknowledge, all...))
 	mux.Handle("POST /reviews/{id}/complete", a.page(a.formComplete, all...))
 	mux.Handle("GET /people/{id}", a.page(a.personPage, all...))
+	mux.Handle("GET /dashboard", a.page(a.dashboard, RoleAdmin, RoleVettingUnit, RolePSD))
 }
 
 // session is a signed-in browser.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -222,3 +223,59 @@ func waitFlash(word string) chromedp.Action {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestVettingUnitDashboardShowsTheReportsFigures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		env := map[string]string{"VETTINGD_DATABASE_URL": dbURL}
+		var want map[string]any
+		if err := json.Unmarshal([]byte(run(t, env, "report", "compliance", "--format", "json", "--as-of", "2026-11-02")), &want); err != nil {
+			t.Fatal(err)
+		}
+		ctx := browser(t)
+		signIn(t, ctx, f.srv.URL, f.tokens["vetting_unit"])
+		var got map[string]string
+		err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/dashboard"), chromedp.WaitVisible(`#compliance`, chromedp.ByID),
+			chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('tr[data-figure]')].map(r => [r.dataset.figure, r.querySelector('.count').textContent]))`, &got))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shot(t, ctx, "dashboard-"+filepath.Base(dbURL[:6]))
+		n := 0
+		for key, section := range want {
+			sec, ok := section.(map[string]any)
+			if !ok {
+				continue
+			}
+			for _, fig := range sec["figures"].([]any) {
+				fg := fig.(map[string]any)
+				id := sec["key"].(string) + "/" + fg["key"].(string)
+				if got[id] != fmt.Sprint(fg["count"]) {
+					t.Errorf("%s (%s): the dashboard shows %q, the report %v", id, key, got[id], fg["count"])
+				}
+				n++
+			}
+		}
+		if n == 0 || len(got) != n {
+			t.Errorf("the dashboard shows %d figures, the report has %d", len(got), n)
+		}
+		page := text(t, ctx, "main")
+		for _, want := range []string{"Overdue reviews by kind", "Open vetting gaps", "Triggered vetting reviews", "Cat Jones"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the dashboard lacks %q", want)
+			}
+		}
+		// A person's page, whose every view is audited.
+		before := storetest.Query(t, dbURL, `SELECT COUNT(*) FROM audit_log WHERE action = 'person_read' AND entity_id = 'E4'`)[0]
+		if err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/people/E4"), chromedp.WaitVisible(`main h1`, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		shot(t, ctx, "person-"+filepath.Base(dbURL[:6]))
+		if page := text(t, ctx, "main"); !strings.Contains(page, "Dan Brown") || !strings.Contains(page, "Clearances") || !strings.Contains(page, "Reviews and history") {
+			t.Errorf("person page:\n%s", page)
+		}
+		if after := storetest.Query(t, dbURL, `SELECT COUNT(*) FROM audit_log WHERE action = 'person_read' AND entity_id = 'E4'`)[0]; after == before {
+			t.Error("viewing a person's page was not audited")
+		}
+	})
+}
