@@ -189,14 +189,30 @@ type row struct {
 type inboxData struct {
 	Rows    []row
 	Overdue int
+	Total   int // open reviews in all; Rows holds the first inboxLimit
 }
+
+// inboxLimit is how many reviews the inbox lists: a vetting unit's can hold
+// a whole force's.
+const inboxLimit = 500
 
 // inbox lists the open reviews the principal may act on, overdue first.
 func (a *API) inbox(w http.ResponseWriter, r *http.Request, s *session) {
 	f := store.ReviewFilter{AsOf: a.today()}
 	scope(&f, &s.principal)
 	var rs []store.Review
-	if err := a.Store.EachReview(r.Context(), f, func(rv store.Review) error { rs = append(rs, rv); return nil }); err != nil {
+	total, overdue := 0, 0
+	err := a.Store.EachReview(r.Context(), f, func(rv store.Review) error {
+		total++
+		if rv.Overdue {
+			overdue++
+		}
+		if len(rs) < inboxLimit {
+			rs = append(rs, rv) // in due order: the overdue come first
+		}
+		return nil
+	})
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -214,12 +230,7 @@ func (a *API) inbox(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		return cmp.Compare(x.R.DueOn.String(), y.R.DueOn.String())
 	})
-	d := inboxData{Rows: rows}
-	for _, rw := range rows {
-		if rw.R.Overdue {
-			d.Overdue++
-		}
-	}
+	d := inboxData{Rows: rows, Total: total, Overdue: overdue}
 	if err := a.audit(r.Context(), &s.principal, "reviews_read", "reviews", "inbox", map[string]any{"count": len(rows)}); err != nil {
 		a.fail(w, r, err)
 		return

@@ -109,13 +109,14 @@ func (s *Store) PersonIsCurrent(ctx context.Context, id string, asOf civil.Date)
 	return n > 0, nil
 }
 
-// FirstSupervisor returns the lowest employee id of someone who supervises
-// a team and has a supervisor of their own (a line manager, not the chief),
-// for the demo's sign-in.
+// FirstSupervisor returns the lowest employee id of a first-line manager:
+// someone who supervises people who supervise nobody, for the demo's
+// sign-in (a small team, not a whole command).
 func (s *Store) FirstSupervisor(ctx context.Context) (string, error) {
 	var id sql.NullString
-	err := s.db.GetContext(ctx, &id, `SELECT MIN(p.supervisor_id) FROM people p JOIN people m ON m.employee_id = p.supervisor_id
-		WHERE m.supervisor_id IS NOT NULL`)
+	err := s.db.GetContext(ctx, &id, `SELECT MIN(p.supervisor_id) FROM people p
+		WHERE p.supervisor_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM people q WHERE q.supervisor_id = p.employee_id)
+		AND NOT EXISTS (SELECT 1 FROM people r JOIN people rr ON rr.supervisor_id = r.employee_id WHERE r.supervisor_id = p.supervisor_id)`)
 	if err != nil || !id.Valid {
 		return "", ErrNotFound
 	}
