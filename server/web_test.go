@@ -146,6 +146,17 @@ func TestSupervisorWorksTheirInboxInABrowser(t *testing.T) {
 		}
 		shot(t, ctx, "inbox-after-"+filepath.Base(dbURL[:6]))
 
+		// A notification's link opens the review's page.
+		e4 := f.reviewID(t, "integrity_review", "E4")
+		var h1 string
+		if err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/reviews/"+itoa(e4)), chromedp.Text(`main h1`, &h1, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		if h1 != "Annual integrity review: Dan Brown" {
+			t.Errorf("review page heading %q", h1)
+		}
+		shot(t, ctx, "review-"+filepath.Base(dbURL[:6]))
+
 		// Another team's person is refused.
 		var status string
 		if err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/people/E6"), chromedp.Text(`main`, &status, chromedp.ByQuery)); err != nil {
