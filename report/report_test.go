@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"testing"
 
 	"vettingd/civil"
@@ -81,5 +82,25 @@ func TestInDateAndShares(t *testing.T) {
 	}
 	if inert("=HYPERLINK(1)") != "'=HYPERLINK(1)" || inert("E1;E2") != "E1;E2" {
 		t.Error("a formula in an imported id must be made inert in CSV")
+	}
+}
+
+func TestHTMLEscapesWhatCameFromImports(t *testing.T) {
+	c := &ComplianceReport{AsOf: d("2026-11-02")}
+	c.LeaversDuringReview = Section{Key: "leavers", Title: "Leavers & <others>", Figures: []Figure{
+		count("k", "People <b>", "people", []Item{{ID: `E"1`, Name: "<script>alert(1)</script>", Ref: "R&D", Note: "it's <i>"}}),
+	}}
+	var b strings.Builder
+	if err := c.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{"Leavers &amp; &lt;others&gt;", "People &lt;b&gt;", `<span class="id">E&#34;1</span> &lt;script&gt;alert(1)&lt;/script&gt; <span class="muted">[R&amp;D]</span>: it&#39;s &lt;i&gt;</li>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<script>") || strings.Contains(page, "<i>") {
+		t.Error("imported text reached the page unescaped")
 	}
 }
