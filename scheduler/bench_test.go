@@ -47,7 +47,7 @@ func BenchmarkPlan(b *testing.B) {
 				}
 			}
 			p := &scheduler.Planner{Store: s, Policy: policy.Default()}
-			var full, again time.Duration
+			var full, again, notifyAgain time.Duration
 			for i := 0; i < b.N; i++ {
 				clear(b, s)
 				start := time.Now()
@@ -62,9 +62,15 @@ func BenchmarkPlan(b *testing.B) {
 				if err != nil || res.Created+res.Updated+res.Cancelled != 0 {
 					b.Fatalf("re-plan changed things: %v %+v", err, res)
 				}
+				start = time.Now()
+				if owed, err := p.Notify(ctx, asOf, "bench", false); err != nil || owed != 0 {
+					b.Fatalf("notify after a re-plan owed %d: %v", owed, err)
+				}
+				notifyAgain += time.Since(start)
 			}
 			b.ReportMetric(full.Seconds()/float64(b.N), "s/full-plan")
 			b.ReportMetric(again.Seconds()/float64(b.N), "s/re-plan")
+			b.ReportMetric(notifyAgain.Seconds()/float64(b.N), "s/notify-again")
 			b.ReportMetric(float64(n)*float64(b.N)/full.Seconds(), "people/s")
 		})
 	}

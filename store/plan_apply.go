@@ -25,9 +25,11 @@ func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 		case "update":
 			w, reopen := c.Want, ""
 			if c.Reopen {
-				reopen, c.Reason = `, status = 'open', acknowledged_at = NULL, acknowledged_by = NULL`, "reopened"
+				reopen, c.Reason = `, status = 'open', acknowledged_at = NULL, acknowledged_by = NULL, notified = false`, "reopened"
 			}
+			// A new due date starts its escalations afresh; a new assignee is told.
 			_, err = pt.tx.ExecContext(ctx, `UPDATE reviews SET reason = $2, due_on = `+pt.s.date(3)+`, opens_on = `+pt.s.date(4)+`,
+				escalation_level = CASE WHEN due_on = `+pt.s.date(3)+` THEN escalation_level ELSE 0 END,
 				assignee_role = $5, assignee_id = $6, updated_at = $7`+reopen+` WHERE id = $1`,
 				c.ID, w.Reason, w.DueOn, w.OpensOn, w.AssigneeRole, nullable(w.AssigneeID), pt.now)
 			pt.Stats.Updated++
