@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -288,13 +289,29 @@ func (pt *PlanTx) loadPeople(ctx context.Context, after string, only []string) (
 		}
 		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id IN (`+strings.Join(marks, ", ")+`) ORDER BY p.employee_id`, args...)
 	} else {
-		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 ORDER BY p.employee_id LIMIT $3`,
-			pt.AsOf, after, planChunk)
+		// The chunk's last id first (an index-only scan), then its people by
+		// range: asked for "the next 2,000 in order" with the joins, the
+		// database may join whole tables before it sorts and stops.
+		var last sql.NullString
+		err = pt.tx.GetContext(ctx, &last, `SELECT MAX(employee_id) FROM (SELECT employee_id FROM people WHERE employee_id > $1
+			ORDER BY employee_id LIMIT $2) AS chunk`, after, planChunk)
+		if err != nil || !last.Valid {
+			return nil, wrapLoad(err)
+		}
+		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 ORDER BY p.employee_id`,
+			pt.AsOf, after, last.String)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: load people: %w", err)
+		return nil, wrapLoad(err)
 	}
 	return people, nil
+}
+
+func wrapLoad(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: load people: %w", err)
 }
 
 // loadRecords fills in each person's records with one query per table:
