@@ -29,4 +29,4 @@ lint: ## go vet, gofmt and (when installed) golangci-lint
 	@if command -v golangci-lint >/dev/null; then golangci-lint run; fi
 
 bench: test-deps ## Benchmarks at national scale (310,000 people) on SQLite and PostgreSQL
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./importer/ ./synth/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./importer/ ./synth/ ./scheduler/
