@@ -19,11 +19,10 @@ import (
 
 // router builds the configured channels. The log channel writes to w.
 func (a *app) router(w io.Writer) (*notify.Router, error) {
-	r := &notify.Router{Preference: a.cfg.Channels, Channels: map[string]notify.Notifier{}, BaseURL: a.cfg.BaseURL}
+	logCh := &stdout.Notifier{W: w}
+	r := &notify.Router{Preference: a.cfg.Channels, Channels: map[string]notify.Notifier{"log": logCh}, BaseURL: a.cfg.BaseURL, Fallback: logCh}
 	for _, name := range a.cfg.Channels {
 		switch name {
-		case "log":
-			r.Channels[name] = &stdout.Notifier{W: w}
 		case "slack":
 			r.Channels[name] = slack.New(a.cfg.SlackBotToken, a.cfg.SlackAPIURL, a.cfg.SlackVUChannel, a.cfg.SlackPSDChannel)
 		case "email":

@@ -19,6 +19,9 @@ type Router struct {
 	Preference []string            // channel names, in order, for people
 	Channels   map[string]Notifier // the configured channels by name
 	BaseURL    string              // links in messages point here
+	// Fallback carries a unit's messages when no configured channel has
+	// an address for it (the log), so that nothing is dropped unseen.
+	Fallback Notifier
 }
 
 // MaxItems is the most items one message lists.
@@ -87,8 +90,17 @@ func collapse(items []store.PendingItem, conv func(store.PendingItem) Item) []It
 
 // route makes one stored message per channel that should carry m to rcpt.
 func (r *Router) route(rcpt store.Recipient, m Message) []store.NewMessage {
+	out := r.routeOn(rcpt, m, r.Preference)
+	if len(out) == 0 && isUnit(rcpt.Role) && r.Fallback != nil {
+		// A unit no configured channel reaches still hears: on the log.
+		out = append(out, r.message(rcpt, r.Fallback.Name(), r.Fallback.Address(rcpt), m))
+	}
+	return out
+}
+
+func (r *Router) routeOn(rcpt store.Recipient, m Message, preference []string) []store.NewMessage {
 	var out []store.NewMessage
-	for _, name := range r.Preference {
+	for _, name := range preference {
 		ch, ok := r.Channels[name]
 		if !ok {
 			continue

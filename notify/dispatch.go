@@ -47,20 +47,40 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
 			return st, err
 		}
 		for _, m := range msgs {
-			if err := d.deliver(ctx, m, &st); err != nil {
+			if d.now().Add(sendTimeout).After(m.LeaseUntil) {
+				// Too little of the claim is left to send and record within
+				// it: give it back rather than risk a second sender.
+				if err := d.Store.ReleaseMessage(ctx, m); err != nil {
+					return st, err
+				}
+				continue
+			}
+			err := d.deliver(ctx, m, &st)
+			if errors.Is(err, store.ErrLeaseLost) {
+				d.log().Warn("A claim ran out before its outcome was recorded", "delivery_id", m.DeliveryID)
+				continue
+			}
+			if err != nil {
 				return st, err
 			}
 		}
 	}
 }
 
+// sendTimeout bounds one send.
+const sendTimeout = 30 * time.Second
+
 func (d *Dispatcher) deliver(ctx context.Context, m store.OutMessage, st *DispatchStats) error {
 	ref, err := d.send(ctx, m)
 	now := d.now()
+	// The outcome is recorded even if a shutdown began during the send:
+	// an unrecorded success would be sent again when the claim runs out.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	switch {
 	case err == nil:
 		st.Sent++
-		return d.Store.MessageSent(ctx, m, now, ref)
+		return d.Store.MessageSent(rec, m, now, ref)
 	case ctx.Err() != nil:
 		return ctx.Err() // shutting down: the lease runs out and another try picks it up
 	}
@@ -68,17 +88,17 @@ func (d *Dispatcher) deliver(ctx context.Context, m store.OutMessage, st *Dispat
 	if errors.As(err, &wait) {
 		st.Retried++
 		d.log().Warn("Channel asked us to wait", "channel", m.Channel, "delivery_id", m.DeliveryID, "retry_after", wait.After)
-		return d.Store.MessageRetry(ctx, m.ID, now.Add(max(wait.After, time.Second)), err.Error(), true)
+		return d.Store.MessageRetry(rec, m, now.Add(max(wait.After, time.Second)), err.Error(), true)
 	}
 	if IsPermanent(err) || m.Attempts >= d.maxAttempts() {
 		st.Failed++
 		d.log().Error("Message failed", "channel", m.Channel, "delivery_id", m.DeliveryID, "attempts", m.Attempts, slog.Any("error", err))
-		return d.Store.MessageFailed(ctx, m, now, err.Error(), d.failureNotice(m, err))
+		return d.Store.MessageFailed(rec, m, now, err.Error(), d.failureNotice(m, err))
 	}
 	st.Retried++
 	next := now.Add(d.backoff(m.Attempts))
 	d.log().Warn("Message will be retried", "channel", m.Channel, "delivery_id", m.DeliveryID, "attempts", m.Attempts, "next", next, slog.Any("error", err))
-	return d.Store.MessageRetry(ctx, m.ID, next, err.Error(), false)
+	return d.Store.MessageRetry(rec, m, next, err.Error(), false)
 }
 
 func (d *Dispatcher) send(ctx context.Context, m store.OutMessage) (string, error) {
@@ -90,7 +110,7 @@ func (d *Dispatcher) send(ctx context.Context, m store.OutMessage) (string, erro
 	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil {
 		return "", Permanent(fmt.Errorf("message body: %w", err))
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	return ch.Send(ctx, m.Address, msg)
 }

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -273,5 +274,35 @@ func TestTwoDispatchersOnOnePostgresSendEachMessageOnce(t *testing.T) {
 	}
 	if stats[0].Sent+stats[1].Sent != 300 || stats[0].Sent == 0 || stats[1].Sent == 0 {
 		t.Errorf("sent %d and %d: want both dispatchers to take a share of 300", stats[0].Sent, stats[1].Sent)
+	}
+}
+
+// TestALateDispatcherCannotUndoAnothersDelivery: a dispatcher whose claim
+// ran out (a stalled send) records nothing over the one that took the
+// message over and delivered it.
+func TestALateDispatcherCannotUndoAnothersDelivery(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b, func(t *testing.T) {
+			s := storetest.Open(t, b)
+			wh := notifytest.NewWebhook(t, "whsec")
+			clk := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+			r := webhookRouter(wh.URL)
+			queue(t, s, r, clk.Now(), 1)
+			ctx := context.Background()
+			stalled, err := s.ClaimMessages(ctx, clk.Now(), 2*time.Minute, 1)
+			if err != nil || len(stalled) != 1 {
+				t.Fatalf("claim: %v %v", stalled, err)
+			}
+			clk.Add(3 * time.Minute)
+			if st, err := (&notify.Dispatcher{Store: s, Router: r, Now: clk.Now}).RunOnce(ctx); err != nil || st.Sent != 1 {
+				t.Fatalf("the second dispatcher: %+v %v", st, err)
+			}
+			if err := s.MessageFailed(ctx, stalled[0], clk.Now(), "late", nil); !errors.Is(err, store.ErrLeaseLost) {
+				t.Errorf("the stalled dispatcher's record: %v, want ErrLeaseLost", err)
+			}
+			if o := outbox(t, s); o.Sent != 1 || o.Failed != 0 {
+				t.Errorf("outbox %+v: the late record changed it", o)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"strings"
@@ -90,4 +91,25 @@ func TestAMessageListsAtMostMaxItemsAndCountsTheRest(t *testing.T) {
 	if len(m.Items) != notify.MaxItems || !strings.Contains(m.Notice, "5 more item(s)") {
 		t.Errorf("%d items, notice %q", len(m.Items), m.Notice)
 	}
+}
+
+func TestAUnitNoChannelReachesHearsOnTheLog(t *testing.T) {
+	logged := &strings.Builder{}
+	fallback := &stdout.Notifier{W: logged}
+	r := &notify.Router{Preference: []string{"email"}, BaseURL: "https://v", Fallback: fallback,
+		Channels: map[string]notify.Notifier{"log": fallback, "email": noAddress{}}}
+	msgs, err := r.Compose(civil.MustParse("2026-11-02"))(store.Recipient{Role: "vetting_unit"}, []store.PendingItem{{ID: 1, ReviewID: 1,
+		Event: "urgent", RecipientRole: "vetting_unit", Kind: "vetting_gap", EmployeeID: "E1", PersonName: "A B", DueOn: civil.MustParse("2026-11-02")}})
+	if err != nil || len(msgs) != 1 || msgs[0].Channel != "log" {
+		t.Fatalf("messages %+v: %v, want one on the log", msgs, err)
+	}
+}
+
+// noAddress is a channel that reaches nobody (e-mail without unit addresses).
+type noAddress struct{}
+
+func (noAddress) Name() string                   { return "email" }
+func (noAddress) Address(store.Recipient) string { return "" }
+func (noAddress) Send(context.Context, string, notify.Message) (string, error) {
+	return "", nil
 }

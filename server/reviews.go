@@ -77,10 +77,13 @@ func (a *API) listReviews(w http.ResponseWriter, r *http.Request, p *principal) 
 		n++
 		return enc.Encode(rv)
 	})
-	_, _ = w.Write([]byte("]\n"))
 	if err != nil {
+		// The status is sent: leave the array unclosed, so the client
+		// cannot take a partial list for the whole.
 		a.Log.Error("Listing reviews failed midway", "error", err)
+		return
 	}
+	_, _ = w.Write([]byte("]\n"))
 }
 
 // visible loads a review the principal may act on: 404 when there is none,

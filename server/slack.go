@@ -80,8 +80,12 @@ func (h *SlackActions) acknowledge(ctx context.Context, c *vslack.Click) string 
 		return "Your Slack account is not linked to anyone in vettingd's HR data, so you cannot acknowledge reviews from Slack."
 	}
 	r, err := h.Store.Review(ctx, c.ReviewID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Sprintf("Review %d cannot be found.", c.ReviewID)
+	}
+	if err != nil {
+		h.Log.Error("Slack click: review not loaded", "review_id", c.ReviewID, slog.Any("error", err))
+		return "Something went wrong; the review was not acknowledged. Please try again or use vettingd's pages."
 	}
 	if !h.mayAcknowledge(r, who, c.ChannelID) {
 		return fmt.Sprintf("Only the person this review is assigned to can acknowledge it (review %d).", r.ID)

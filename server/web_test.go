@@ -184,6 +184,16 @@ func TestFormsNeedTheSessionsCSRFToken(t *testing.T) {
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
 			t.Errorf("sign-in: %d to %q, want 303 to / (never off-site)", resp.StatusCode, loc)
 		}
+		for _, next := range []string{"/\t/evil.example/", "https://evil.example/", "/\\evil.example"} {
+			r2, err := c.PostForm(f.srv.URL+"/login", url.Values{"token": {f.tokens["supervisor"]}, "next": {next}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r2.Body.Close()
+			if loc := r2.Header.Get("Location"); loc != "/" {
+				t.Errorf("sign-in with next %q went to %q, want /", next, loc)
+			}
+		}
 		var cookie *http.Cookie
 		for _, ck := range resp.Cookies() {
 			cookie = ck

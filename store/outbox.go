@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -56,6 +58,9 @@ type BuildStats struct {
 // messages that carry them, one per channel.
 type ComposeFunc func(r Recipient, items []PendingItem) ([]NewMessage, error)
 
+// buildLockKey serialises message builds on PostgreSQL.
+const buildLockKey = 0x7665_7474_6f75_74 // "vettout"
+
 // recipientChunk is how many recipients' items one query loads.
 const recipientChunk = 200
 
@@ -70,6 +75,13 @@ const recipientChunk = 200
 func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgentOnly bool, compose ComposeFunc) (BuildStats, error) {
 	var st BuildStats
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		// One build at a time: two at once (the urgent loop and a digest, or
+		// two daemons) would put the same items in two messages.
+		if s.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, buildLockKey); err != nil {
+				return fmt.Errorf("store: outbox lock: %w", err)
+			}
+		}
 		if !window.IsZero() {
 			res, err := tx.ExecContext(ctx, `INSERT INTO digest_windows (window_at, built_at, messages) VALUES ($1, $2, 0)
 				ON CONFLICT (window_at) DO NOTHING`, window.UTC(), now.UTC())
@@ -185,8 +197,12 @@ func (s *Store) addMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, msg
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		q := &query{s: s}
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'batched' WHERE id IN `+listOf(q, ids[:n]), q.args...); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'batched' WHERE state = 'pending' AND id IN `+listOf(q, ids[:n]), q.args...)
+		if err != nil {
 			return fmt.Errorf("store: batch notifications: %w", err)
+		}
+		if done, _ := res.RowsAffected(); int(done) != n {
+			return fmt.Errorf("store: batch notifications: %d of %d items were no longer pending", n-int(done), n)
 		}
 		ids = ids[n:]
 	}
@@ -209,7 +225,14 @@ type OutMessage struct {
 	Address       string `db:"address"`
 	Body          string `db:"body"`
 	Attempts      int    `db:"attempts"`
+	// LeaseUntil is when this claim ends; the outcome is recorded only
+	// while the claim is still this dispatcher's.
+	LeaseUntil time.Time `db:"lease_until"`
 }
+
+// ErrLeaseLost is returned when a claim ran out and another dispatcher
+// may have taken the message.
+var ErrLeaseLost = errors.New("the claim on the message ran out")
 
 // ClaimMessages leases up to limit pending messages whose time has come,
 // so that no other dispatcher takes them until the lease ends: with
@@ -227,8 +250,8 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 			WHERE id IN (SELECT id FROM messages WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
 				ORDER BY next_attempt_at, id LIMIT $3`+skip+`)
 			AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
-			RETURNING id, delivery_id, recipient_role, recipient_id, channel, address, body, attempts`,
-			now.UTC(), now.Add(lease).UTC(), limit)
+			RETURNING id, delivery_id, recipient_role, recipient_id, channel, address, body, attempts, lease_until`,
+			now.UTC(), now.Add(lease).UTC().Truncate(time.Microsecond), limit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim messages: %w", err)
@@ -239,9 +262,9 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 // MessageSent records a delivery, and audits it.
 func (s *Store) MessageSent(ctx context.Context, m OutMessage, now time.Time, externalRef string) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $2, external_ref = $3, lease_until = NULL, last_error = NULL
-			WHERE id = $1`, m.ID, now.UTC(), nullable(externalRef))
-		if err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $2, external_ref = $3, lease_until = NULL, last_error = NULL
+			WHERE id = $1 AND status = 'pending' AND lease_until = $4`, m.ID, now.UTC(), nullable(externalRef), m.LeaseUntil.UTC())
+		if err := ours(res, err); err != nil {
 			return fmt.Errorf("store: message sent: %w", err)
 		}
 		return s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_sent", Entity: "message", EntityID: fmt.Sprint(m.ID),
@@ -252,15 +275,36 @@ func (s *Store) MessageSent(ctx context.Context, m OutMessage, now time.Time, ex
 // MessageRetry puts a message back for another attempt at next. With
 // uncount, the attempt does not count against the limit (a rate limit is
 // not the message's fault).
-func (s *Store) MessageRetry(ctx context.Context, id int64, next time.Time, reason string, uncount bool) error {
+func (s *Store) MessageRetry(ctx context.Context, m OutMessage, next time.Time, reason string, uncount bool) error {
 	back := 0
 	if uncount {
 		back = 1
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE messages SET next_attempt_at = $2, last_error = $3, lease_until = NULL, attempts = attempts - $4
-		WHERE id = $1 AND status = 'pending'`, id, next.UTC(), reason, back)
-	if err != nil {
+	res, err := s.db.ExecContext(ctx, `UPDATE messages SET next_attempt_at = $2, last_error = $3, lease_until = NULL, attempts = attempts - $4
+		WHERE id = $1 AND status = 'pending' AND lease_until = $5`, m.ID, next.UTC(), reason, back, m.LeaseUntil.UTC())
+	if err := ours(res, err); err != nil {
 		return fmt.Errorf("store: message retry: %w", err)
+	}
+	return nil
+}
+
+// ReleaseMessage gives a claim back unused, for another try at once.
+func (s *Store) ReleaseMessage(ctx context.Context, m OutMessage) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE messages SET lease_until = NULL, attempts = attempts - 1
+		WHERE id = $1 AND status = 'pending' AND lease_until = $2`, m.ID, m.LeaseUntil.UTC())
+	if err != nil {
+		return fmt.Errorf("store: release message: %w", err)
+	}
+	return nil
+}
+
+// ours turns an update that touched no row into ErrLeaseLost.
+func ours(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseLost
 	}
 	return nil
 }
@@ -269,8 +313,9 @@ func (s *Store) MessageRetry(ctx context.Context, id int64, next time.Time, reas
 // the notices that tell someone so.
 func (s *Store) MessageFailed(ctx context.Context, m OutMessage, now time.Time, reason string, notices []NewMessage) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', last_error = $2, lease_until = NULL WHERE id = $1`, m.ID, reason)
-		if err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', last_error = $2, lease_until = NULL
+			WHERE id = $1 AND status = 'pending' AND lease_until = $3`, m.ID, reason, m.LeaseUntil.UTC())
+		if err := ours(res, err); err != nil {
 			return fmt.Errorf("store: message failed: %w", err)
 		}
 		err = s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_failed", Entity: "message", EntityID: fmt.Sprint(m.ID),
