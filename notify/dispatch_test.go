@@ -247,7 +247,8 @@ func TestTwoDispatchersOnOnePostgresSendEachMessageOnce(t *testing.T) {
 		return s
 	}
 	wh := notifytest.NewWebhook(t, "whsec")
-	wh.Delay = 2 * time.Millisecond // long enough that the two dispatchers overlap
+	wh.Delay = 2 * time.Millisecond
+	wh.FirstDelay = 2 * time.Second // the first send waits: the other dispatcher surely claims meanwhile
 	r := webhookRouter(wh.URL)
 	a, b := open(), open()
 	queue(t, a, r, time.Now(), 300)

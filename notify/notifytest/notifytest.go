@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -307,6 +308,10 @@ type Webhook struct {
 	*httptest.Server
 	Secret string
 	Delay  time.Duration // before each answer
+	// FirstDelay holds the first request this long (so that a second
+	// sender surely runs meanwhile).
+	FirstDelay time.Duration
+	requests   atomic.Int64
 	mu     sync.Mutex
 	got    []WebhookPost
 	fail   []int
@@ -350,6 +355,9 @@ func (w *Webhook) Errors() error {
 
 func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if w.requests.Add(1) == 1 {
+		time.Sleep(w.FirstDelay)
+	}
 	time.Sleep(w.Delay)
 	w.mu.Lock()
 	defer w.mu.Unlock()
