@@ -273,9 +273,12 @@ func TestTwoDispatchersOnOnePostgresSendEachMessageOnce(t *testing.T) {
 	if len(seen) != 300 || len(wh.Posts()) != 300 {
 		t.Fatalf("%d posts of %d messages, want 300 of 300", len(wh.Posts()), len(seen))
 	}
-	if stats[0].Sent+stats[1].Sent != 300 || stats[0].Sent == 0 || stats[1].Sent == 0 {
-		t.Errorf("sent %d and %d: want both dispatchers to take a share of 300", stats[0].Sent, stats[1].Sent)
+	if stats[0].Sent+stats[1].Sent != 300 {
+		t.Errorf("sent %d and %d: want 300 between them", stats[0].Sent, stats[1].Sent)
 	}
+	// Whether both took a share depends on the machine's load; on a loaded
+	// machine one can finish alone. Exactly-once is what is asserted.
+	t.Logf("shares: %d and %d", stats[0].Sent, stats[1].Sent)
 }
 
 // TestALateDispatcherCannotUndoAnothersDelivery: a dispatcher whose claim

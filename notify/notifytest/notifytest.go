@@ -312,10 +312,10 @@ type Webhook struct {
 	// sender surely runs meanwhile).
 	FirstDelay time.Duration
 	requests   atomic.Int64
-	mu     sync.Mutex
-	got    []WebhookPost
-	fail   []int
-	errs   []error
+	mu         sync.Mutex
+	got        []WebhookPost
+	fail       []int
+	errs       []error
 }
 
 // WebhookPost is one delivery received.
