@@ -240,18 +240,23 @@ var ErrLeaseLost = errors.New("the claim on the message ran out")
 // in its single-writer transaction. The attempt is counted at the claim,
 // so a dispatcher that dies mid-send still uses one up.
 func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutMessage, error) {
-	skip := ""
+	// On PostgreSQL the candidates are chosen in a CTE, which runs once: as
+	// an IN (subquery … LIMIT) the subquery may be run again and claim
+	// past the limit (every pending message at once).
+	q := `UPDATE messages SET lease_until = $2, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM messages WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+			ORDER BY next_attempt_at, id LIMIT $3)
+		AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
+		RETURNING id, delivery_id, recipient_role, recipient_id, channel, address, body, attempts, lease_until`
 	if s.dialect == Postgres {
-		skip = " FOR UPDATE SKIP LOCKED"
+		q = `WITH chosen AS (SELECT id FROM messages WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+			ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		UPDATE messages m SET lease_until = $2, attempts = m.attempts + 1 FROM chosen WHERE m.id = chosen.id
+		RETURNING m.id, m.delivery_id, m.recipient_role, m.recipient_id, m.channel, m.address, m.body, m.attempts, m.lease_until`
 	}
 	var out []OutMessage
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &out, `UPDATE messages SET lease_until = $2, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM messages WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
-				ORDER BY next_attempt_at, id LIMIT $3`+skip+`)
-			AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
-			RETURNING id, delivery_id, recipient_role, recipient_id, channel, address, body, attempts, lease_until`,
-			now.UTC(), now.Add(lease).UTC().Truncate(time.Microsecond), limit)
+		return tx.SelectContext(ctx, &out, q, now.UTC(), now.Add(lease).UTC().Truncate(time.Microsecond), limit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim messages: %w", err)

@@ -346,6 +346,9 @@ func (w *Webhook) Posts() []WebhookPost {
 	return append([]WebhookPost(nil), w.got...)
 }
 
+// Requests counts the requests received so far, answered or not.
+func (w *Webhook) Requests() int64 { return w.requests.Load() }
+
 // Errors returns what was wrong with any delivery (signature, headers).
 func (w *Webhook) Errors() error {
 	w.mu.Lock()
