@@ -54,6 +54,14 @@ func queue(t *testing.T, s *store.Store, r *notify.Router, now time.Time, n int)
 	}
 }
 
+// outboxSetup gives a test a fresh store on backend b, a webhook receiver,
+// a clock at 09:00 on 2 November 2026 and a router to the receiver.
+func outboxSetup(t *testing.T, b string) (*store.Store, *notifytest.Webhook, *clock, *notify.Router) {
+	t.Helper()
+	wh := notifytest.NewWebhook(t, "whsec")
+	return storetest.Open(t, b), wh, &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, webhookRouter(wh.URL)
+}
+
 func webhookRouter(url string) *notify.Router {
 	return &notify.Router{Preference: []string{"webhook"}, BaseURL: "https://v",
 		Channels: map[string]notify.Notifier{"webhook": &webhook.Notifier{URL: url, Secret: "whsec"}}}
@@ -71,10 +79,7 @@ func outbox(t *testing.T, s *store.Store) store.OutboxStatus {
 func TestDispatcherRetriesWithBackOffThenGivesUpAndTellsTheUnitOnce(t *testing.T) {
 	for _, b := range storetest.Backends {
 		t.Run(b, func(t *testing.T) {
-			s := storetest.Open(t, b)
-			wh := notifytest.NewWebhook(t, "whsec")
-			clk := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-			r := webhookRouter(wh.URL)
+			s, wh, clk, r := outboxSetup(t, b)
 			d := &notify.Dispatcher{Store: s, Router: r, MaxAttempts: 3, Now: clk.Now, BaseDelay: time.Minute}
 			queue(t, s, r, clk.Now(), 1)
 			ctx := context.Background()
@@ -184,10 +189,7 @@ func TestDispatcherHonoursSlackRetryAfterAndFailsUnknownUsersAtOnce(t *testing.T
 func TestCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 	for _, b := range storetest.Backends {
 		t.Run(b, func(t *testing.T) {
-			s := storetest.Open(t, b)
-			wh := notifytest.NewWebhook(t, "whsec")
-			clk := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-			r := webhookRouter(wh.URL)
+			s, wh, clk, r := outboxSetup(t, b)
 			queue(t, s, r, clk.Now(), 5)
 			ctx := context.Background()
 
@@ -290,10 +292,7 @@ func TestTwoDispatchersOnOnePostgresSendEachMessageOnce(t *testing.T) {
 func TestALateDispatcherCannotUndoAnothersDelivery(t *testing.T) {
 	for _, b := range storetest.Backends {
 		t.Run(b, func(t *testing.T) {
-			s := storetest.Open(t, b)
-			wh := notifytest.NewWebhook(t, "whsec")
-			clk := &clock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-			r := webhookRouter(wh.URL)
+			s, _, clk, r := outboxSetup(t, b)
 			queue(t, s, r, clk.Now(), 1)
 			ctx := context.Background()
 			stalled, err := s.ClaimMessages(ctx, clk.Now(), 2*time.Minute, 1)
