@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,6 +50,10 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Now, when set, is the wall clock that tells the date and the digest
+	// windows (time.Now when nil). Durations, leases and record
+	// timestamps keep to the real clock whatever it says.
+	Now func() time.Time
 }
 
 // app holds what every subcommand shares once the flags are parsed.
@@ -143,7 +148,7 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		cfg.PolicyPath = a.flagPol
 	}
 	a.cfg = cfg
-	a.asOf = civil.Today(cfg.Location)
+	a.asOf = civil.Of(a.now().In(cfg.Location))
 	if a.flagAs != "" {
 		if a.asOf, err = civil.Parse(a.flagAs); err != nil {
 			return usageErr("--as-of %s", err)
@@ -154,6 +159,14 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	}
 	a.started = true
 	return nil
+}
+
+// now reads the wall clock of the run (Env.Now, else the system's).
+func (a *app) now() time.Time {
+	if a.env.Now != nil {
+		return a.env.Now()
+	}
+	return time.Now()
 }
 
 // checkFormat refuses a --format the command does not offer.

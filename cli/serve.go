@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vettingd/civil"
+	"vettingd/leadership"
 	"vettingd/notify"
 	vslack "vettingd/notify/slack"
 	"vettingd/scheduler"
@@ -46,9 +47,10 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 }
 
-// serve migrates, holds the database, starts the planner service and the
-// HTTP server, and runs until ctx ends (SIGINT or SIGTERM), then stops both
-// gracefully. started, if set, is told the address once it listens.
+// serve migrates, holds the database, seeks the lead, starts the planner
+// service, the delivery loop and the HTTP server, and runs until ctx ends
+// (SIGINT or SIGTERM), then stops them gracefully. started, if set, is
+// told the address once it listens.
 func (a *app) serve(ctx context.Context, s *store.Store, started func(addr string)) error {
 	log := a.logger(a.env.Stderr)
 	release, err := s.HoldForServe()
@@ -60,11 +62,17 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	metrics := server.NewMetrics(s, a.today)
-	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log, Observe: metrics.ObservePlan}
-	if a.flagAs != "" {
-		svc.AsOf = a.asOf // what-if: the daemon plans as of a fixed date
-	}
+	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log,
+		Observe: metrics.ObservePlan, Today: a.today}
 	svc.Planner.Log = log
+	// The lead is sought before the services start, so that a daemon that
+	// leads from the start makes good what is owed in their first round;
+	// one that takes the lead later does so through OnGain.
+	el := &leadership.Elector{Store: s, Retry: a.cfg.LeaderRetry, Log: log, OnGain: svc.Kick}
+	svc.Leader = el.IsLeader
+	metrics.Leader(el.IsLeader)
+	el.Start(ctx)
+	defer el.Stop() // last: the services stop before the lead is given up
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -77,13 +85,35 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	if err != nil {
 		return err
 	}
+	ns.Leader = el.IsLeader
 	ns.Start(ctx)
 	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
 	defer ns.Stop(30 * time.Second)
-	interval := scheduleInterval(a.cfg.PlanSchedule)
-	checks := server.Checks{
+	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
+	err = server.Serve(ctx, a.cfg.Listen, server.New(server.Options{Ready: readyChecks(s, svc, ns, el, a.cfg.PlanSchedule),
+		Facts: map[string]func() string{"role": func() string { return role(el.IsLeader()) }}, Slack: slackActions,
+		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL,
+			ObserveImport: metrics.ObserveImport}}), func(addr string) {
+		log.Info("Listening", "addr", addr)
+		if started != nil {
+			started(addr)
+		}
+	})
+	log.Info("Stopping")
+	return err
+}
+
+// readyChecks are what /readyz asks: the database answers, the planner has
+// run within its interval (on the leader: a follower leaves planning to
+// it), and the dispatcher has completed a round lately.
+func readyChecks(s *store.Store, svc *scheduler.Service, ns *notify.Service, el *leadership.Elector, schedule string) server.Checks {
+	interval := scheduleInterval(schedule)
+	return server.Checks{
 		"database": s.Ping,
 		"planner": func(context.Context) error {
+			if !el.IsLeader() {
+				return nil
+			}
 			last := svc.LastSuccess()
 			if last.IsZero() {
 				return errors.New("the planner has not completed a run since start")
@@ -100,17 +130,13 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 			return nil
 		},
 	}
-	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
-	err = server.Serve(ctx, a.cfg.Listen, server.New(server.Options{Ready: checks, Slack: slackActions,
-		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL,
-			ObserveImport: metrics.ObserveImport}}), func(addr string) {
-		log.Info("Listening", "addr", addr)
-		if started != nil {
-			started(addr)
-		}
-	})
-	log.Info("Stopping")
-	return err
+}
+
+func role(leader bool) string {
+	if leader {
+		return "leader"
+	}
+	return "follower"
 }
 
 // notifyService builds the dispatcher and digest service from the configuration.
@@ -120,8 +146,8 @@ func (a *app) notifyService(s *store.Store, r *notify.Router, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	ns := &notify.Service{Store: s, Router: r, Dispatcher: a.dispatcher(s, r, log), Digest: windows, Log: log}
-	ns.Today = a.today
+	ns := &notify.Service{Store: s, Router: r, Dispatcher: a.dispatcher(s, r, log), Digest: windows, Log: log,
+		Poll: a.cfg.DispatchInterval, Today: a.today, Now: a.now}
 	return ns, nil
 }
 
@@ -130,7 +156,7 @@ func (a *app) today() civil.Date {
 	if a.flagAs != "" {
 		return a.asOf
 	}
-	return civil.Today(a.cfg.Location)
+	return civil.Of(a.now().In(a.cfg.Location))
 }
 
 // slackActions takes Slack's button clicks when Slack is a channel and a

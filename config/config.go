@@ -25,6 +25,12 @@ type Config struct {
 	Listen       string
 	BaseURL      string
 	PlanSchedule string
+	// LeaderRetry is how often a daemon that does not lead tries to take
+	// the lead, and the leader checks its hold (PostgreSQL).
+	LeaderRetry time.Duration
+	// DispatchInterval is how often the outbox is dispatched and a digest
+	// window that has come is built.
+	DispatchInterval time.Duration
 
 	// Notifications (SPEC §5, §10).
 	Channels           []string // for people, in order of preference
@@ -92,6 +98,12 @@ var options = []option{
 		c.PlanSchedule = v
 		return nil
 	}},
+	{name: "VETTINGD_LEADER_RETRY", def: "5s", set: func(c *Config, v string) error {
+		return duration(&c.LeaderRetry, v, 100*time.Millisecond, time.Hour)
+	}},
+	{name: "VETTINGD_DISPATCH_INTERVAL", def: "10s", set: func(c *Config, v string) error {
+		return duration(&c.DispatchInterval, v, 100*time.Millisecond, time.Hour)
+	}},
 	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
 		return oneOf(&c.LogFormat, v, "text", "json")
 	}},
@@ -149,6 +161,16 @@ func (c Config) validate() error {
 			return fmt.Errorf("VETTINGD_CHANNELS names webhook, which needs VETTINGD_WEBHOOK_URL and VETTINGD_WEBHOOK_SECRET")
 		}
 	}
+	return nil
+}
+
+// duration reads a Go duration (e.g. 5s, 500ms) between least and most.
+func duration(dst *time.Duration, v string, least, most time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least || d > most {
+		return fmt.Errorf("must be a duration from %s to %s (e.g. 5s)", least, most)
+	}
+	*dst = d
 	return nil
 }
 

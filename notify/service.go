@@ -15,10 +15,11 @@ import (
 	"vettingd/store"
 )
 
-// Service is the daemon's delivery loop: urgent items are built into
-// messages and everything due is dispatched every Poll; digests are built
-// once per window of the digest schedule (a window missed while the daemon
-// was down is made good once at start).
+// Service is the daemon's delivery loop: every Poll, urgent items are
+// built into messages and everything due is dispatched, and the leader
+// builds the digest of a window of the digest schedule that has come
+// (once per window, whichever daemon builds it; the latest window missed
+// while no daemon led is made good when one leads again).
 type Service struct {
 	Store      *store.Store
 	Router     *Router
@@ -26,13 +27,19 @@ type Service struct {
 	Digest     Windows
 	Poll       time.Duration     // 10 s when zero
 	Today      func() civil.Date // the date items are overdue against
+	// Now, when set, is the wall clock that digest windows are read
+	// against (else time.Now). Leases and retries keep to time.Now.
+	Now func() time.Time
+	// Leader, when set, says whether this daemon leads: only the leader
+	// builds digests. Nil means it always does.
+	Leader     func() bool
 	Log        *slog.Logger
-	cron       *cron.Cron
 	lastOK     atomic.Pointer[time.Time]
 	cancel     context.CancelFunc
 	wg         sync.WaitGroup
 	digestMu   sync.Mutex
 	dispatchMu sync.Mutex
+	built      time.Time // the last window seen built, by the loop
 }
 
 // Windows is a digest schedule: a cron expression in the force's zone,
@@ -91,19 +98,38 @@ func (w Windows) holiday(t time.Time) bool {
 // goes on in the background until Stop.
 func (s *Service) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.cron = cron.New(cron.WithLocation(s.Digest.Location))
-	s.cron.Schedule(s.Digest.Schedule, cron.FuncJob(func() {
-		s.BuildDigest(ctx, time.Now())
-		s.runLogged(ctx)
-	}))
-	s.BuildDigest(ctx, time.Now())
-	s.runLogged(ctx)
+	s.round(ctx)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.loop(ctx)
 	}()
-	s.cron.Start()
+}
+
+// round is one turn of the loop: the digest if its window has come, then
+// the urgent items and the dispatch.
+func (s *Service) round(ctx context.Context) {
+	s.digestIfDue(ctx)
+	s.runLogged(ctx)
+}
+
+// digestIfDue builds the latest window's digest when this daemon leads
+// and has not yet seen that window built. The digest is built at the first
+// round after its window (within Poll), not by a timer of its own: so a
+// window is never missed for a timer that fired while another daemon led,
+// and the loop needs only the clock to tell.
+func (s *Service) digestIfDue(ctx context.Context) {
+	if s.Leader != nil && !s.Leader() {
+		s.built = time.Time{} // on taking the lead, ask the database again
+		return
+	}
+	w := s.Digest.Latest(s.now())
+	if w.IsZero() || w.Equal(s.built) {
+		return
+	}
+	if s.buildDigest(ctx, w) == nil {
+		s.built = w
+	}
 }
 
 func (s *Service) runLogged(ctx context.Context) {
@@ -112,13 +138,12 @@ func (s *Service) runLogged(ctx context.Context) {
 	}
 }
 
-// Stop stops the schedule and the loop, letting a delivery under way
-// finish for up to grace.
+// Stop stops the loop, letting a delivery under way finish for up to
+// grace.
 func (s *Service) Stop(grace time.Duration) {
-	if s.cron == nil {
+	if s.cancel == nil {
 		return
 	}
-	<-s.cron.Stop().Done()
 	done := make(chan struct{})
 	go func() { s.dispatchMu.Lock(); s.dispatchMu.Unlock(); close(done) }() //nolint:staticcheck // waits for a run to end
 	select {
@@ -154,7 +179,7 @@ func (s *Service) loop(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		s.runLogged(ctx)
+		s.round(ctx)
 	}
 }
 
@@ -180,19 +205,34 @@ func (s *Service) RunOnce(ctx context.Context) error {
 // BuildDigest builds the digest of the latest window at or before now,
 // unless it has been built already (by this daemon or another).
 func (s *Service) BuildDigest(ctx context.Context, now time.Time) {
+	if w := s.Digest.Latest(now); !w.IsZero() {
+		_ = s.buildDigest(ctx, w)
+	}
+}
+
+// buildDigest builds window w's digest, unless it is built already. The
+// messages are stamped with the real time, whatever clock chose w, so
+// that the dispatcher takes them at once.
+func (s *Service) buildDigest(ctx context.Context, w time.Time) error {
 	s.digestMu.Lock()
 	defer s.digestMu.Unlock()
-	w := s.Digest.Latest(now)
-	if w.IsZero() {
-		return
-	}
 	st, err := s.Store.BuildMessages(ctx, time.Now(), w, false, s.Router.Compose(s.today()))
 	switch {
 	case err != nil:
-		s.log().Error("Digest failed", "window", w, slog.Any("error", err))
+		if ctx.Err() == nil {
+			s.log().Error("Digest failed", "window", w, slog.Any("error", err))
+		}
 	case !st.Skipped:
 		s.log().Info("Digest built", "window", w, "items", st.Items, "messages", st.Messages, "dropped", st.Dropped)
 	}
+	return err
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 func (s *Service) today() civil.Date {

@@ -26,12 +26,18 @@ type Service struct {
 	Schedule string         // cron expression; DefaultSchedule when empty
 	Location *time.Location // the force's zone
 	AsOf     civil.Date     // a fixed as-of date (what-if); zero for today
-	Timeout  time.Duration  // per run; 10 minutes when zero
-	Log      *slog.Logger
+	// Today, when set, says what today is (else the date in Location).
+	Today func() civil.Date
+	// Leader, when set, says whether this daemon leads: only the leader
+	// plans on the schedule and at start. Nil means it always does.
+	Leader  func() bool
+	Timeout time.Duration // per run; 10 minutes when zero
+	Log     *slog.Logger
 	// Observe, when set, is told how long each successful run took.
 	Observe func(time.Duration)
 
 	cron    *cron.Cron
+	started sync.Mutex // guards ctx against a Kick during Start
 	running sync.Mutex
 	lastOK  atomic.Pointer[time.Time]
 	ctx     context.Context
@@ -86,14 +92,38 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.started.Lock()
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.started.Unlock()
 	s.cron = cron.New(cron.WithLocation(s.Location), cron.WithLogger(cronLogger{s.Log}))
-	s.cron.Schedule(sched, cron.FuncJob(func() { _, _ = s.RunOnce(s.ctx) }))
+	s.cron.Schedule(sched, cron.FuncJob(func() { s.tick(s.ctx) }))
 	// The catch-up run comes first, so that what it owes is in the outbox
 	// before the dispatcher's first round.
-	_, _ = s.RunOnce(s.ctx)
+	s.tick(s.ctx)
 	s.cron.Start()
 	return nil
+}
+
+// tick plans if this daemon leads; a follower leaves it to the leader.
+func (s *Service) tick(ctx context.Context) {
+	if s.Leader != nil && !s.Leader() {
+		s.log().Debug("Not the leader; planning is left to the leader")
+		return
+	}
+	_, _ = s.RunOnce(ctx)
+}
+
+// Kick plans now in the background, as a tick of the schedule would:
+// for a daemon that has just taken the lead, so that whatever the last
+// leader left undone is made good at once rather than at the next tick.
+func (s *Service) Kick() {
+	s.started.Lock()
+	ctx := s.ctx
+	s.started.Unlock()
+	if ctx == nil || ctx.Err() != nil {
+		return // not started, or stopped
+	}
+	go s.tick(ctx)
 }
 
 // Stop stops the schedule and waits up to grace for a run under way, then
@@ -141,7 +171,11 @@ func (s *Service) RunOnce(ctx context.Context) (res Result, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout())
 	defer cancel()
 	asOf := s.AsOf
-	if asOf.IsZero() {
+	switch {
+	case !asOf.IsZero():
+	case s.Today != nil:
+		asOf = s.Today()
+	default:
 		asOf = civil.Today(s.Location)
 	}
 	res, err = s.Planner.Run(ctx, asOf, "vettingd", false)

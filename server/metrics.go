@@ -74,6 +74,19 @@ func NewMetrics(s *store.Store, today func() civil.Date) *Metrics {
 	return m
 }
 
+// Leader exports vettingd_leader: 1 while isLeader says this daemon leads
+// (plans and builds digests), else 0. Across the daemons sharing one
+// database the gauges sum to 1, but briefly while the lead changes hands.
+func (m *Metrics) Leader(isLeader func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vettingd_leader",
+		Help: "1 while this daemon is the leader (plans and builds digests), else 0."}, func() float64 {
+		if isLeader() {
+			return 1
+		}
+		return 0
+	}))
+}
+
 // ObservePlan records how long a planning run took.
 func (m *Metrics) ObservePlan(d time.Duration) { m.plan.Observe(d.Seconds()) }
 

@@ -20,6 +20,9 @@ type Options struct {
 	API   *API          // /api/v1/
 	// Metrics serves GET /metrics (no token: keep the port on the force's network).
 	Metrics *Metrics
+	// Facts are shown by /readyz beside the checks without deciding
+	// readiness (this daemon's role: leader or follower).
+	Facts map[string]func() string
 }
 
 // New returns the handler for every route.
@@ -42,6 +45,9 @@ func New(o Options) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		status, body := http.StatusOK, map[string]string{}
+		for name, fact := range o.Facts {
+			body[name] = fact()
+		}
 		for name, check := range ready {
 			if err := check(ctx); err != nil {
 				status, body[name] = http.StatusServiceUnavailable, err.Error()

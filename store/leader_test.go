@@ -1,0 +1,88 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"vettingd/store"
+	"vettingd/store/storetest"
+)
+
+// TestOneLeaderAtATime: of two daemons on one PostgreSQL database one
+// leads; the other takes the lead once the first gives it up. On SQLite
+// the one serve always leads.
+func TestOneLeaderAtATime(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		open := func() *store.Store {
+			s, err := store.Open(ctx, dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		a, b := open(), open()
+		lead, err := a.TryLead(ctx)
+		if err != nil {
+			t.Fatalf("first daemon: %v", err)
+		}
+		if err := lead.Check(ctx); err != nil {
+			t.Fatalf("check: %v", err)
+		}
+		second, err := b.TryLead(ctx)
+		if a.Dialect() == store.SQLite {
+			if err != nil {
+				t.Fatalf("SQLite: %v", err)
+			}
+			second.Release()
+			return
+		}
+		if !errors.Is(err, store.ErrNotLeader) {
+			t.Fatalf("second daemon while the first leads: %v, want ErrNotLeader", err)
+		}
+		// The first daemon's own pool cannot take it twice either: the lock is
+		// its lead connection's, not the process's.
+		if _, err := a.TryLead(ctx); !errors.Is(err, store.ErrNotLeader) {
+			t.Fatalf("a second lead from the leader's pool: %v", err)
+		}
+		lead.Release()
+		second, err = b.TryLead(ctx)
+		if err != nil {
+			t.Fatalf("second daemon after the first gave up: %v", err)
+		}
+		second.Release()
+	})
+}
+
+// TestALeadIsLostWithItsConnection: when the database goes away, the
+// leader's check fails, and once it is back, the lead can be taken again.
+func TestALeadIsLostWithItsConnection(t *testing.T) {
+	ctx := context.Background()
+	c := storetest.NewCluster(t)
+	s, err := store.Open(ctx, c.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	lead, err := s.TryLead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := lead.Check(ctx); err == nil {
+		t.Fatal("the check passed with the database down")
+	}
+	lead.Release()
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.TryLead(ctx)
+	if err != nil {
+		t.Fatalf("after the outage: %v", err)
+	}
+	again.Release()
+}
