@@ -140,8 +140,11 @@ func TestServePlansAtStartAndStopsGracefully(t *testing.T) {
 			t.Errorf("healthz %d %s", code, body)
 		}
 		ready(t, "http://"+addr)
+		if _, body := get(t, "http://"+addr+"/readyz"); !strings.Contains(body, `"role":"leader"`) {
+			t.Errorf("the only serve does not lead: %s", body)
+		}
 		d.waitFor(t, `msg=Planned as_of=2027-03-01`)
-		if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "vettingd_planner_duration_seconds_count 1") ||
+		if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "vettingd_planner_duration_seconds_count 1") || !strings.Contains(body, "\nvettingd_leader 1\n") ||
 			!strings.Contains(body, `vettingd_reviews{kind="integrity_review",status="open"}`) {
 			t.Errorf("metrics %d:\n%.2000s", code, body)
 		}
@@ -233,14 +236,16 @@ func TestSecretsNeverReachTheLogs(t *testing.T) {
 // TestDatabaseOutageUnderServe stops PostgreSQL under a running daemon and
 // starts it again: the daemon keeps running, says it is not ready
 // meanwhile, and then works again — an event posted after the outage
-// opens its review and its message goes out.
+// opens its review and its message goes out. The daemon gives up the lead
+// when its lock connection is lost, and takes it again.
 func TestDatabaseOutageUnderServe(t *testing.T) {
 	c := storetest.NewCluster(t)
 	must(t, c.URL, "migrate")
 	force(t, c.URL)
 	token := strings.TrimSpace(must(t, c.URL, "token", "create", "--role", "psd").stdout)
-	env := map[string]string{"VETTINGD_DATABASE_URL": c.URL, "VETTINGD_LISTEN": "127.0.0.1:0"}
+	env := map[string]string{"VETTINGD_DATABASE_URL": c.URL, "VETTINGD_LISTEN": "127.0.0.1:0", "VETTINGD_LEADER_RETRY": "200ms"}
 	d := start(t, env, "serve", "--as-of", "2026-11-02")
+	d.waitFor(t, `Leadership gained`)
 	base := "http://" + d.waitFor(t, `msg=Listening addr=(127\.0\.0\.1:\d+)`)[1]
 	ready(t, base)
 
@@ -255,6 +260,7 @@ func TestDatabaseOutageUnderServe(t *testing.T) {
 	if !notReady {
 		t.Fatal("/readyz never said the database was unreachable")
 	}
+	d.waitFor(t, `Leadership lost`)
 	if code, _ := get(t, base+"/healthz"); code != 200 {
 		t.Errorf("/healthz %d during the outage: the process should live on", code)
 	}
@@ -265,6 +271,7 @@ func TestDatabaseOutageUnderServe(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
+	d.waitFor(t, `(?s)Leadership lost.*Leadership gained`)
 	ready(t, base)
 	if code := postEvent(t, base, token, "M-BACK"); code != http.StatusCreated {
 		t.Fatalf("an event after the outage: %d", code)
