@@ -25,6 +25,9 @@ type Config struct {
 	Listen       string
 	BaseURL      string
 	PlanSchedule string
+	// DispatchLease is how long a dispatcher's claim on a message holds: a
+	// message whose sender died is sent again once it runs out.
+	DispatchLease time.Duration
 
 	// Notifications (SPEC §5, §10).
 	Channels           []string // for people, in order of preference
@@ -90,6 +93,14 @@ var options = []option{
 			return fmt.Errorf("is not a cron expression: %v", err)
 		}
 		c.PlanSchedule = v
+		return nil
+	}},
+	{name: "VETTINGD_DISPATCH_LEASE", def: "2m", set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return fmt.Errorf("must be a duration from 1s to 1h (e.g. 2m)")
+		}
+		c.DispatchLease = d
 		return nil
 	}},
 	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
