@@ -39,7 +39,7 @@ func (a *app) router(w io.Writer) (*notify.Router, error) {
 }
 
 func (a *app) dispatcher(s *store.Store, r *notify.Router, log *slog.Logger) *notify.Dispatcher {
-	return &notify.Dispatcher{Store: s, Router: r, MaxAttempts: a.policy.Notifications.MaxAttempts, Log: log}
+	return &notify.Dispatcher{Store: s, Router: r, MaxAttempts: a.policy.Notifications.MaxAttempts, Lease: a.cfg.DispatchLease, Log: log}
 }
 
 func (a *app) notifyCommand() *cobra.Command {

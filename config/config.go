@@ -31,6 +31,9 @@ type Config struct {
 	// DispatchInterval is how often the outbox is dispatched and a digest
 	// window that has come is built.
 	DispatchInterval time.Duration
+	// DispatchLease is how long a dispatcher's claim on a message holds: a
+	// message whose sender died is sent again once it runs out.
+	DispatchLease time.Duration
 
 	// Notifications (SPEC §5, §10).
 	Channels           []string // for people, in order of preference
@@ -103,6 +106,9 @@ var options = []option{
 	}},
 	{name: "VETTINGD_DISPATCH_INTERVAL", def: "10s", set: func(c *Config, v string) error {
 		return duration(&c.DispatchInterval, v, 100*time.Millisecond, time.Hour)
+	}},
+	{name: "VETTINGD_DISPATCH_LEASE", def: "2m", set: func(c *Config, v string) error {
+		return duration(&c.DispatchLease, v, time.Second, time.Hour)
 	}},
 	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
 		return oneOf(&c.LogFormat, v, "text", "json")

@@ -47,7 +47,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
 			return st, err
 		}
 		for _, m := range msgs {
-			if d.now().Add(sendTimeout).After(m.LeaseUntil) {
+			if d.now().Add(d.sendTimeout()).After(m.LeaseUntil) {
 				// Too little of the claim is left to send and record within
 				// it: give it back rather than risk a second sender.
 				if err := d.Store.ReleaseMessage(ctx, m); err != nil {
@@ -67,8 +67,11 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
 	}
 }
 
-// sendTimeout bounds one send.
-const sendTimeout = 30 * time.Second
+// sendTimeout bounds one send: 30 s, or a quarter of a shorter lease, so
+// that a send and its record always fit in the claim.
+func (d *Dispatcher) sendTimeout() time.Duration {
+	return min(30*time.Second, d.lease()/4)
+}
 
 func (d *Dispatcher) deliver(ctx context.Context, m store.OutMessage, st *DispatchStats) error {
 	ref, err := d.send(ctx, m)
@@ -110,7 +113,7 @@ func (d *Dispatcher) send(ctx context.Context, m store.OutMessage) (string, erro
 	if err := json.Unmarshal([]byte(m.Body), &msg); err != nil {
 		return "", Permanent(fmt.Errorf("message body: %w", err))
 	}
-	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	ctx, cancel := context.WithTimeout(ctx, d.sendTimeout())
 	defer cancel()
 	return ch.Send(ctx, m.Address, msg)
 }

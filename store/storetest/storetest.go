@@ -35,9 +35,15 @@ var Backends = []string{"sqlite", "postgres"}
 // Main runs the tests of a package and stops the PostgreSQL cluster that
 // they started, if any. Call it from TestMain.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit, for a TestMain that has more to clean up:
+// it runs the tests, stops the cluster and returns the exit code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	stopCluster()
-	os.Exit(code)
+	return code
 }
 
 // Each runs fn once per backend, as subtests named by the backend, each with

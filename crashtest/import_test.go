@@ -1,0 +1,100 @@
+package crashtest_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"vettingd/store/storetest"
+)
+
+// An import killed at any moment leaves the database exactly as before
+// it, or exactly as a clean run of it does: the records, the import's
+// record and its audit entry all there or none (SPEC §3). The import then
+// plans the people it concerns in a transaction of its own, so a kill
+// between the two may also leave the import applied and its plan not yet
+// made (which the next plan makes good); nothing else is allowed.
+func TestKilledImportIsAllOrNothing(t *testing.T) {
+	binary(t)
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		r := rng(t)
+		// Two imports: a people snapshot onto a database holding the posts,
+		// and the clearances onto one holding the people too.
+		run(t, dbURL, nil, "import", "posts", csv("posts"), "--as-of", asOf)
+		withPeople, _ := clone(t, dbURL)
+		run(t, withPeople, nil, "import", "people", csv("people"), "--as-of", asOf)
+		cases := []*importCase{newImportCase(t, "people", dbURL), newImportCase(t, "clearances", withPeople)}
+
+		outcomes := map[string]int{}
+		start := time.Now()
+		for i := range *runsFlag {
+			c := cases[i%len(cases)]
+			db, drop := clone(t, c.base)
+			k := runKilled(t, db, nil, upTo(r, c.took*6/5), c.args()...)
+			got := storetest.Dump(t, db)
+			var outcome string
+			tl := ""
+			if got != c.before {
+				tl = timeless(got)
+			}
+			switch {
+			case got == c.before:
+				outcome = "nothing"
+			case tl == c.after:
+				outcome = "imported and planned"
+			case tl == c.unplanned:
+				outcome = "imported, plan not yet made"
+			default:
+				t.Fatalf("run %d: %s import killed after %v left the database neither as before nor as after it; against after: %s",
+					i, c.kind, k.At.Sub(k.Start).Round(time.Millisecond), firstDiff(tl, c.after))
+			}
+			if !k.Killed && outcome != "imported and planned" {
+				t.Fatalf("run %d: %s import ended cleanly but left %q", i, c.kind, outcome)
+			}
+			outcomes[c.kind+": "+outcome]++
+			drop()
+		}
+		t.Logf("%d runs in %v: %v", *runsFlag, time.Since(start).Round(time.Millisecond), outcomes)
+	})
+}
+
+// importCase is one import to kill, with the states it may leave.
+type importCase struct {
+	kind, base string
+	took       time.Duration // a clean run
+	before     string        // the dump of base
+	after      string        // timeless, after a clean run
+	unplanned  string        // timeless, after the import but not its plan
+}
+
+func newImportCase(t *testing.T, kind, base string) *importCase {
+	t.Helper()
+	c := &importCase{kind: kind, base: base, before: storetest.Dump(t, base)}
+	ref, drop := clone(t, base)
+	defer drop()
+	c.took = run(t, ref, nil, c.args()...)
+	after := storetest.Dump(t, ref)
+	if after == c.before {
+		t.Fatalf("a clean %s import changed nothing", kind)
+	}
+	c.after = timeless(after)
+	// The plan's audit entry is the last; without it, the database is as
+	// the import's own transaction left it.
+	lines := strings.Split(strings.TrimSuffix(after, "\n"), "\n")
+	last := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "audit_log ") {
+			last = i
+		}
+	}
+	if last < 0 || !strings.Contains(lines[last], " plan reviews ") {
+		t.Fatalf("the last audit entry of a %s import is not its plan: %.300s", kind, lines[max(last, 0)])
+	}
+	c.unplanned = timeless(strings.Join(append(lines[:last:last], lines[last+1:]...), "\n") + "\n")
+	t.Logf("%s: a clean import takes %v", kind, c.took.Round(time.Millisecond))
+	return c
+}
+
+func (c *importCase) args() []string {
+	return []string{"import", c.kind, csv(c.kind), "--as-of", asOf}
+}
