@@ -17,7 +17,7 @@ func (a *app) planner(s *store.Store) *scheduler.Planner {
 }
 
 func (a *app) planCommand() *cobra.Command {
-	var dryRun bool
+	var dryRun, everyone bool
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Run the planner as of the date: create, update and cancel reviews",
@@ -31,7 +31,9 @@ func (a *app) planCommand() *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			res, err := a.planner(s).Run(cmd.Context(), a.asOf, actor(), dryRun)
+			p := a.planner(s)
+			p.Everyone = everyone
+			res, err := p.Run(cmd.Context(), a.asOf, actor(), dryRun)
 			if err != nil {
 				return err
 			}
@@ -42,7 +44,7 @@ func (a *app) planCommand() *cobra.Command {
 			if dryRun {
 				what = "dry run, nothing written"
 			}
-			fmt.Fprintf(a.env.Stdout, "Plan as of %s (%s): %d people; reviews created %d, updated %d, cancelled %d, completed %d\n",
+			fmt.Fprintf(a.env.Stdout, "Plan as of %s (%s): %d people evaluated; reviews created %d, updated %d, cancelled %d, completed %d\n",
 				res.AsOf, what, res.People, res.Created, res.Updated, res.Cancelled, res.Completed)
 			if d := res.Draw; d != nil {
 				fmt.Fprintf(a.env.Stdout, "Random re-vetting draw %s: %d of %d eligible (population %d), seed %d\n",
@@ -52,6 +54,7 @@ func (a *app) planCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change, writing nothing")
+	cmd.Flags().BoolVar(&everyone, "all", false, "evaluate every person, not only those whose records changed or whose dates came since their last plan")
 	return cmd
 }
 

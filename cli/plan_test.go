@@ -324,7 +324,7 @@ func TestTwoPlannersAtOnceOnPostgres(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := &scheduler.Planner{Store: s, Policy: policy.Default()}
+			p := &scheduler.Planner{Store: s, Policy: policy.Default(), Everyone: true}
 			_, errs[i] = p.Run(ctx, civil.MustParse("2026-11-02"), "test", false)
 		}()
 	}
@@ -412,7 +412,7 @@ func TestPlanningSomePeopleReadsOnlyTheirRecords(t *testing.T) {
 		find(t, rs, "E1", "vetting_review", "A1")
 		find(t, rs, "E6", "vetting_review", "A6")
 		// Planning everyone does read it, and says so.
-		if r := vettingd(t, dbURL, "", "plan", "--as-of", "2026-11-03"); r.code != 1 || !strings.Contains(r.stderr, "load records") {
+		if r := vettingd(t, dbURL, "", "plan", "--all", "--as-of", "2026-11-03"); r.code != 1 || !strings.Contains(r.stderr, "load records") {
 			t.Errorf("a full plan over an unreadable record: exit %d %s", r.code, r.stderr)
 		}
 	})

@@ -77,7 +77,7 @@ func BenchmarkPlan(b *testing.B) {
 }
 
 func clear(b *testing.B, s *store.Store) {
-	for _, q := range []string{"DELETE FROM notifications", "DELETE FROM reviews", "DELETE FROM revetting_draw_people", "DELETE FROM revetting_draws"} {
+	for _, q := range []string{"DELETE FROM notifications", "DELETE FROM reviews", "DELETE FROM plan_state", "DELETE FROM revetting_draw_people", "DELETE FROM revetting_draws"} {
 		if _, err := s.DB().Exec(q); err != nil {
 			b.Fatal(err)
 		}

@@ -15,6 +15,9 @@ type Planner struct {
 	Store  *store.Store
 	Policy policy.Policy
 	Log    *slog.Logger
+	// Everyone makes Run plan every person, not only those whose records
+	// changed or whose time came since they were last planned.
+	Everyone bool
 }
 
 // Result says what a planning run did (or, dry, would do).
@@ -32,6 +35,14 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 	start := time.Now()
 	res := Result{AsOf: asOf, DryRun: dryRun}
 	stats, err := p.Store.Plan(ctx, asOf, actor, dryRun, func(pt *store.PlanTx) error {
+		if err := pt.UseRules(ctx, fingerprint(&p.Policy)); err != nil {
+			return err
+		}
+		if p.Everyone {
+			if err := pt.ForgetAll(ctx); err != nil {
+				return err
+			}
+		}
 		d, err := drawIfDue(ctx, pt, p.Policy.RandomRevetting)
 		if err != nil {
 			return err
@@ -55,6 +66,9 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 // transaction: after an import, an event or a completion, so that what it
 // triggers exists at once rather than at the next scheduled run.
 func (p *Planner) PlanPeople(ctx context.Context, pt *store.PlanTx, ids []string) error {
+	if err := pt.UseRules(ctx, fingerprint(&p.Policy)); err != nil {
+		return err
+	}
 	const batch = 500
 	scope := ids
 	if len(scope) > maxScoped {
@@ -87,6 +101,7 @@ func (p *Planner) apply(ctx context.Context, pt *store.PlanTx, people []store.Pl
 	for i := range people {
 		person := &people[i]
 		changes = append(changes, Diff(person, Evaluate(person, &p.Policy, pt.AsOf), &p.Policy, pt.AsOf)...)
+		person.ValidUntil = validUntil(person, &p.Policy, pt.AsOf)
 	}
 	return pt.Apply(ctx, changes)
 }

@@ -546,6 +546,12 @@ func (it *ImportTx) count(ctx context.Context, where string, asOf civil.Date) (i
 // ends or closes what a snapshot no longer lists, records the run and its
 // audit entry, and returns the run's id. It does not commit.
 func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d Diff) (int64, error) {
+	if err := it.s.planLock(ctx, it.tx); err != nil {
+		return 0, err
+	}
+	if err := it.forgetImported(ctx, true); err != nil {
+		return 0, err
+	}
 	if err := it.merge(ctx, run.AsOf); err != nil {
 		return 0, err
 	}
@@ -553,6 +559,9 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 		if err := it.endAbsent(ctx, run.AsOf); err != nil {
 			return 0, err
 		}
+	}
+	if err := it.forgetImported(ctx, false); err != nil {
+		return 0, err
 	}
 	var id int64
 	err := it.tx.QueryRowxContext(ctx, `INSERT INTO import_runs

@@ -52,15 +52,15 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 		total += int(n)
 	}
 	q := &query{s: pt.s}
-	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews SET notified = true WHERE NOT notified AND status IN ('open', 'acknowledged') AND opens_on <= `+
+	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews`+pt.s.indexedBy("reviews_unnotified")+` SET notified = true WHERE NOT notified AND status IN ('open', 'acknowledged') AND opens_on <= `+
 		q.date(pt.AsOf)+q.scope("employee_id", only), q.args...)
 	if err != nil {
 		return total, fmt.Errorf("store: reviews notified: %w", err)
 	}
 	q = &query{s: pt.s}
 	level := `CASE WHEN due_on <= ` + q.date(e2) + ` THEN 2 ELSE 1 END`
-	_, err = pt.tx.ExecContext(ctx, `UPDATE reviews SET escalation_level = `+level+`
-		WHERE status IN ('open', 'acknowledged') AND due_on <= `+q.date(e1)+` AND escalation_level < `+level+`
+	_, err = pt.tx.ExecContext(ctx, `UPDATE reviews`+pt.s.indexedBy("reviews_unescalated")+` SET escalation_level = `+level+`
+		WHERE status IN ('open', 'acknowledged') AND escalation_level < 2 AND due_on <= `+q.date(e1)+` AND escalation_level < `+level+`
 		AND employee_id IN (SELECT employee_id FROM people WHERE status <> 'absent')`+q.scope("employee_id", only), q.args...)
 	if err != nil {
 		return total, fmt.Errorf("store: escalation levels: %w", err)
@@ -84,17 +84,17 @@ var owedItems = []func(q *query, o owedParams) string{
 	func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, CASE WHEN r.kind = 'supervisor_briefing' THEN 'briefing' WHEN ` + recipientRole + ` = 'vetting_unit' AND r.kind IN ` +
 			q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
-			FROM reviews r WHERE ` + o.live + ` AND NOT r.notified`
+			FROM reviews r` + q.s.indexedBy("reviews_unnotified") + ` WHERE ` + o.live + ` AND NOT r.notified`
 	},
 	// The vetting unit hears of every new gap, triggered review and draw.
 	func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, CASE WHEN r.kind IN ` + q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event,
-			'vetting_unit' AS role, '' AS who FROM reviews r WHERE ` + o.live + ` AND NOT r.notified AND r.kind IN ` + q.list(o.rules.UnitCopyKinds)
+			'vetting_unit' AS role, '' AS who FROM reviews r` + q.s.indexedBy("reviews_unnotified") + ` WHERE ` + o.live + ` AND NOT r.notified AND r.kind IN ` + q.list(o.rules.UnitCopyKinds)
 	},
 	// The person's current supervisor is told of a gap in their vetting.
 	func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'opened' AS event, 'supervisor' AS role, p.supervisor_id AS who
-			FROM reviews r JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
+			FROM reviews r` + q.s.indexedBy("reviews_unnotified") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
 			WHERE ` + o.live + ` AND NOT r.notified AND r.kind IN ` + q.list(o.rules.TellSupervisorKinds) + ` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
 	},
 	// A reminder before due: not once acknowledged, not for an absent
@@ -112,18 +112,19 @@ var owedItems = []func(q *query, o owedParams) string{
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.due_on <= ` + o.asOf + ` AND r.due_on > ` + q.date(o.e1) + ` AND r.opens_on < r.due_on`
 	},
 	// Overdue: the assignee's own supervisor (the vetting unit when they
-	// have none). A unit's own review waits for the second level.
+	// have none). A unit's own review waits for the second level. (The
+	// level below 2 as well as below 1 lets SQLite use the partial index.)
 	func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'escalation' AS event, CASE WHEN s.employee_id IS NULL THEN 'vetting_unit' ELSE 'supervisor' END AS role,
 			COALESCE(s.employee_id, '') AS who
-			FROM reviews r JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
+			FROM reviews r` + q.s.indexedBy("reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
 			LEFT JOIN people s ON s.employee_id = a.supervisor_id AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)
-			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.escalation_level < 1 AND r.assignee_role IN ('supervisor', 'owner') AND r.due_on <= ` + q.date(o.e1)
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.escalation_level < 2 AND r.escalation_level < 1 AND r.assignee_role IN ('supervisor', 'owner') AND r.due_on <= ` + q.date(o.e1)
 	},
 	// Overdue further: the vetting unit.
 	func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'escalation' AS event, 'vetting_unit' AS role, '' AS who
-			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
+			FROM reviews r` + q.s.indexedBy("reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.escalation_level < 2 AND r.due_on <= ` + q.date(o.e2)
 	},
 }
@@ -186,4 +187,16 @@ func (s *Store) addDays(col string, n int) string {
 		return fmt.Sprintf("(%s + %d)", col, n)
 	}
 	return fmt.Sprintf("date(%s, '%+d days')", col, n)
+}
+
+// indexedBy names, on SQLite, the index a query over reviews must use.
+// Without statistics (ANALYZE over a whole force takes seconds) SQLite
+// prefers the index on status, which holds every open review, to the
+// partial index that holds just the few that matter; PostgreSQL's own
+// statistics choose well.
+func (s *Store) indexedBy(index string) string {
+	if s.dialect != SQLite {
+		return ""
+	}
+	return " INDEXED BY " + index
 }

@@ -39,6 +39,13 @@ type PlanPerson struct {
 	Draws         []Draw
 	Open          []Review        // open and acknowledged reviews
 	Closed        []ClosedReviews // completed and cancelled ones
+
+	// SupervisorEnd is the supervisor's end date, when they have one.
+	SupervisorEnd civil.Date `db:"supervisor_end"`
+	// ValidUntil is set by the planner: the first date after the plan's on
+	// which the rules could conclude otherwise for this person with no
+	// record changed; zero for never.
+	ValidUntil civil.Date `db:"-"`
 }
 
 // Clearance is one vetting decision.
@@ -52,6 +59,7 @@ type Clearance struct {
 	AdverseInfo            bool       `db:"adverse_info"`
 	MitigationOwnerID      string     `db:"mitigation_owner_id"`
 	MitigationOwnerCurrent bool       `db:"owner_current"`
+	MitigationOwnerEnd     civil.Date `db:"owner_end"`
 	MitigationReviewMonths int        `db:"mitigation_review_months"`
 	FirstImportedOn        civil.Date `db:"first_imported_on"`
 }
@@ -175,6 +183,7 @@ type PlanTx struct {
 	// Actor is who the changes are attributed to in the audit log.
 	Actor string
 	log   []string // a line per change, for the audit digest
+	rules string   // the fingerprint UseRules declared
 	Stats PlanStats
 }
 
@@ -248,58 +257,85 @@ func (pt *PlanTx) finish(ctx context.Context) error {
 // bound memory, many enough that the queries are few.
 const planChunk = 2000
 
-// People calls fn with the people after the one named by after (in
-// employee_id order), a chunk at a time, each with all their records. With
-// only non-empty, just those people are loaded.
+// People calls fn with people a chunk at a time (in employee_id order),
+// each with all their records, and then remembers until when the
+// conclusion fn reached for each holds (PlanPerson.ValidUntil). With only
+// non-empty, just those people are loaded; else those whose last
+// conclusion does not hold on the plan's date, or was forgotten since.
 func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerson) error) error {
-	after := ""
-	for {
-		people, err := pt.loadPeople(ctx, after, only)
+	if len(only) > 0 {
+		people, err := pt.loadPeople(ctx, "", only)
 		if err != nil || len(people) == 0 {
 			return err
 		}
-		if err := pt.loadRecords(ctx, people, len(only) > 0); err != nil {
+		return pt.plan(ctx, people, true, fn)
+	}
+	if err := pt.forgetStale(ctx); err != nil {
+		return err
+	}
+	// Records are loaded over each chunk's range of ids while most people
+	// are due, and by list when few are (a range would span the force).
+	var due, all int
+	if err := pt.tx.GetContext(ctx, &all, `SELECT COUNT(*) FROM people`); err != nil {
+		return wrapLoad(err)
+	}
+	if err := pt.tx.GetContext(ctx, &due, `SELECT COUNT(*) FROM people p WHERE `+unplanned); err != nil {
+		return wrapLoad(err)
+	}
+	listed := due*2 < all
+	after := ""
+	for {
+		people, err := pt.loadPeople(ctx, after, nil)
+		if err != nil || len(people) == 0 {
 			return err
 		}
-		pt.Stats.People += len(people)
-		if err := fn(people); err != nil {
+		if err := pt.plan(ctx, people, listed, fn); err != nil {
 			return err
 		}
 		after = people[len(people)-1].EmployeeID
-		if len(only) > 0 {
-			return nil
-		}
 	}
+}
+
+// unplanned is the condition on people p that no conclusion holds for them.
+const unplanned = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id = p.employee_id)`
+
+// plan loads a chunk's records, hands it to fn and remembers the outcome.
+func (pt *PlanTx) plan(ctx context.Context, people []PlanPerson, listed bool, fn func([]PlanPerson) error) error {
+	if err := pt.loadRecords(ctx, people, listed); err != nil {
+		return err
+	}
+	pt.Stats.People += len(people)
+	if err := fn(people); err != nil {
+		return err
+	}
+	return pt.remember(ctx, people, listed)
 }
 
 const personColumns = `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
 	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on,
-	CASE WHEN s.employee_id IS NOT NULL AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current
+	CASE WHEN s.employee_id IS NOT NULL AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current,
+	s.end_date AS supervisor_end
 	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id LEFT JOIN people s ON s.employee_id = p.supervisor_id`
 
 func (pt *PlanTx) loadPeople(ctx context.Context, after string, only []string) ([]PlanPerson, error) {
 	var people []PlanPerson
 	var err error
 	if len(only) > 0 {
-		args := []any{pt.AsOf}
-		marks := make([]string, len(only))
-		for i, id := range only {
-			args = append(args, id)
-			marks[i] = fmt.Sprintf("$%d", i+2)
-		}
-		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id IN (`+strings.Join(marks, ", ")+`) ORDER BY p.employee_id`, args...)
+		filter, args := pt.idFilter(only, 2)
+		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
+			append([]any{pt.AsOf}, args...)...)
 	} else {
 		// The chunk's last id first (an index-only scan), then its people by
 		// range: asked for "the next 2,000 in order" with the joins, the
 		// database may join whole tables before it sorts and stops.
 		var last sql.NullString
-		err = pt.tx.GetContext(ctx, &last, `SELECT MAX(employee_id) FROM (SELECT employee_id FROM people WHERE employee_id > $1
-			ORDER BY employee_id LIMIT $2) AS chunk`, after, planChunk)
+		err = pt.tx.GetContext(ctx, &last, `SELECT MAX(employee_id) FROM (SELECT p.employee_id FROM people p WHERE p.employee_id > $1
+			AND `+unplanned+` ORDER BY p.employee_id LIMIT $2) AS chunk`, after, planChunk)
 		if err != nil || !last.Valid {
 			return nil, wrapLoad(err)
 		}
-		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 ORDER BY p.employee_id`,
-			pt.AsOf, after, last.String)
+		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplanned+`
+			ORDER BY p.employee_id`, pt.AsOf, after, last.String)
 	}
 	if err != nil {
 		return nil, wrapLoad(err)
@@ -323,7 +359,7 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed b
 	for i := range people {
 		idx[people[i].EmployeeID] = &people[i]
 	}
-	ids, args := chunkFilter(people, listed)
+	ids, args := pt.chunkFilter(people, listed)
 	var clearances []Clearance
 	var misconduct []Misconduct
 	var circumstances []Circumstance
@@ -339,7 +375,8 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed b
 		{&clearances, `SELECT c.employee_id, c.clearance_ref, c.level, c.decision, c.decided_on, c.expires_on, c.adverse_info,
 			COALESCE(c.mitigation_owner_id, '') AS mitigation_owner_id, COALESCE(c.mitigation_review_months, 0) AS mitigation_review_months,
 			c.first_imported_on,
-			CASE WHEN o.employee_id IS NOT NULL AND (o.end_date IS NULL OR o.end_date > {as_of}) THEN 1 ELSE 0 END AS owner_current
+			CASE WHEN o.employee_id IS NOT NULL AND (o.end_date IS NULL OR o.end_date > {as_of}) THEN 1 ELSE 0 END AS owner_current,
+			o.end_date AS owner_end
 			FROM clearances c LEFT JOIN people o ON o.employee_id = c.mitigation_owner_id
 			WHERE c.employee_id {ids} ORDER BY c.employee_id, c.level, c.decided_on, c.clearance_ref`},
 		{&misconduct, `SELECT employee_id, case_ref, outcome, concluded_on FROM misconduct_outcomes WHERE employee_id {ids}`},
@@ -389,15 +426,15 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed b
 // chunkFilter is the condition on employee_id that selects a chunk's
 // records, and its arguments: the range from its first to its last id, or
 // the list of its ids.
-func chunkFilter(people []PlanPerson, listed bool) (string, []any) {
+func (pt *PlanTx) chunkFilter(people []PlanPerson, listed bool) (string, []any) {
 	if !listed {
 		return "BETWEEN $1 AND $2", []any{people[0].EmployeeID, people[len(people)-1].EmployeeID}
 	}
-	marks, args := make([]string, len(people)), make([]any, len(people))
+	ids := make([]string, len(people))
 	for i, p := range people {
-		marks[i], args[i] = fmt.Sprintf("$%d", i+1), p.EmployeeID
+		ids[i] = p.EmployeeID
 	}
-	return "IN (" + strings.Join(marks, ", ") + ")", args
+	return pt.idFilter(ids, 1)
 }
 
 const reviewColumns = `id, kind, employee_id, reason, source_ref, due_on, opens_on, status, 0 AS overdue, assignee_role, assignee_id,

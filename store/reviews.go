@@ -142,6 +142,9 @@ func (pt *PlanTx) Acknowledge(ctx context.Context, id int64, by string) error {
 	if err != nil {
 		return fmt.Errorf("store: acknowledge review %d: %w", id, err)
 	}
+	if err := forget(ctx, pt.tx, `SELECT employee_id FROM reviews WHERE id = $1`, id); err != nil {
+		return err
+	}
 	return pt.Audit(ctx, "review_acknowledged", "review", fmt.Sprint(id), map[string]any{"by": by})
 }
 
@@ -165,6 +168,9 @@ func (pt *PlanTx) Complete(ctx context.Context, id int64, c Completion) error {
 		id, c.On, c.By, c.Outcome, nullable(c.Note), decl, pt.now)
 	if err != nil {
 		return fmt.Errorf("store: complete review %d: %w", id, err)
+	}
+	if err := forget(ctx, pt.tx, `SELECT employee_id FROM reviews WHERE id = $1`, id); err != nil {
+		return err
 	}
 	return pt.Audit(ctx, "review_completed", "review", fmt.Sprint(id),
 		map[string]any{"by": c.By, "on": c.On, "outcome": c.Outcome, "declarations": c.Declarations})

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// Incremental planning. What the rules conclude for a person depends on
+// their records (and their supervisor's, their post's, their mitigation
+// owners') and on the date only through a few dates: a start, an end, an
+// expiry. After planning someone the planner remembers, in plan_state,
+// until when its conclusion holds; a scheduled run then plans only the
+// people with no row: those whose time came, and those whose records
+// changed, since every write to what the rules read forgets the people it
+// concerns, in its own transaction.
+
+// UseRules declares the fingerprint of the rules and policy the plan
+// applies. Under a fingerprint other than the stored one, every person is
+// forgotten, so that the next full pass plans everyone under the new rules.
+func (pt *PlanTx) UseRules(ctx context.Context, fingerprint string) error {
+	if pt.rules == fingerprint {
+		return nil
+	}
+	var stored string
+	err := pt.tx.GetContext(ctx, &stored, `SELECT fingerprint FROM plan_rules WHERE id = 1`)
+	switch {
+	case err == sql.ErrNoRows:
+		_, err = pt.tx.ExecContext(ctx, `INSERT INTO plan_rules (id, fingerprint) VALUES (1, $1)`, fingerprint)
+	case err == nil && stored != fingerprint:
+		_, err = pt.tx.ExecContext(ctx, `UPDATE plan_rules SET fingerprint = $1 WHERE id = 1`, fingerprint)
+	}
+	if err != nil {
+		return fmt.Errorf("store: plan rules: %w", err)
+	}
+	if stored != fingerprint {
+		if err := pt.ForgetAll(ctx); err != nil {
+			return err
+		}
+	}
+	pt.rules = fingerprint
+	return nil
+}
+
+// ForgetAll makes the next full pass plan everyone.
+func (pt *PlanTx) ForgetAll(ctx context.Context) error {
+	if _, err := pt.tx.ExecContext(ctx, `DELETE FROM plan_state`); err != nil {
+		return fmt.Errorf("store: forget plan state: %w", err)
+	}
+	return nil
+}
+
+// forgetStale forgets everyone whose last conclusion does not hold on the
+// plan's date (its time came, or the plan is for an earlier date).
+func (pt *PlanTx) forgetStale(ctx context.Context) error {
+	_, err := pt.tx.ExecContext(ctx, `DELETE FROM plan_state WHERE valid_from > `+pt.s.date(1)+
+		` OR (valid_until IS NOT NULL AND valid_until <= `+pt.s.date(1)+`)`, pt.AsOf)
+	if err != nil {
+		return fmt.Errorf("store: forget stale plan state: %w", err)
+	}
+	return nil
+}
+
+// forget forgets the people a subquery (which selects employee ids) names.
+func forget(ctx context.Context, tx execer, subquery string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM plan_state WHERE employee_id IN (`+subquery+`)`, args...); err != nil {
+		return fmt.Errorf("store: forget plan state: %w", err)
+	}
+	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// remember records, for people just planned, until when their conclusion
+// holds (each one's ValidUntil; zero for good). replace says whether they
+// may have rows already.
+func (pt *PlanTx) remember(ctx context.Context, people []PlanPerson, replace bool) error {
+	if len(people) == 0 {
+		return nil
+	}
+	if replace {
+		ids := make([]string, len(people))
+		for i, p := range people {
+			ids[i] = p.EmployeeID
+		}
+		filter, args := pt.idFilter(ids, 1)
+		if _, err := pt.tx.ExecContext(ctx, `DELETE FROM plan_state WHERE employee_id `+filter, args...); err != nil {
+			return fmt.Errorf("store: plan state: %w", err)
+		}
+	}
+	until := func(p PlanPerson) any {
+		if p.ValidUntil.IsZero() {
+			return nil
+		}
+		v, _ := p.ValidUntil.Value()
+		return v
+	}
+	from, _ := pt.AsOf.Value()
+	if pt.s.dialect == SQLite {
+		rows := make([][]any, len(people))
+		for i, p := range people {
+			rows[i] = []any{p.EmployeeID, from, until(p)}
+		}
+		if err := pt.s.insertRows(ctx, pt.tx, `INSERT INTO plan_state (employee_id, valid_from, valid_until) VALUES `, 3, rows); err != nil {
+			return fmt.Errorf("store: plan state: %w", err)
+		}
+		return nil
+	}
+	stmt, err := pt.tx.PrepareContext(ctx, pq.CopyIn("plan_state", "employee_id", "valid_from", "valid_until"))
+	if err != nil {
+		return fmt.Errorf("store: plan state: %w", err)
+	}
+	defer stmt.Close()
+	for _, p := range people {
+		if _, err := stmt.ExecContext(ctx, p.EmployeeID, from, until(p)); err != nil {
+			return fmt.Errorf("store: plan state: %w", err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return fmt.Errorf("store: plan state: %w", err)
+	}
+	return nil
+}
+
+// idFilter is "= ANY($n)" over ids on PostgreSQL (one parameter, one plan
+// whatever the count) and "IN (?, …)" on SQLite, with its arguments.
+func (pt *PlanTx) idFilter(ids []string, n int) (string, []any) {
+	if pt.s.dialect == Postgres {
+		return fmt.Sprintf("= ANY($%d)", n), []any{pq.StringArray(ids)}
+	}
+	marks, args := make([]byte, 0, 3*len(ids)), make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			marks = append(marks, ", "...)
+		}
+		marks = append(marks, fmt.Sprintf("$%d", n+i)...)
+		args[i] = id
+	}
+	return "IN (" + string(marks) + ")", args
+}
+
+// forgetImported forgets, inside an import's transaction, everyone whose
+// plan the staged rows may change: before the merge (when stored is set)
+// the owners of the rows about to change, so that a record moved to
+// another person is planned for both; after it, the owners of every row
+// written now, and for people also whoever they supervise and whose
+// mitigation plans they own, for posts everyone in the post.
+func (it *ImportTx) forgetImported(ctx context.Context, before bool) error {
+	t, k := it.t.Table, it.t.Key
+	if before {
+		if t == "people" || t == "posts" {
+			return nil // their key is not moved; after the merge covers them
+		}
+		return forget(ctx, it.tx, `SELECT t.employee_id FROM `+t+` t JOIN `+stage+` s ON t.`+k+` = s.`+k+` WHERE `+it.changed("t", "s"))
+	}
+	var q string
+	switch t {
+	case "posts":
+		q = `SELECT p.employee_id FROM people p JOIN posts po ON po.post_id = p.post_id WHERE po.updated_at = $1`
+	case "people":
+		q = `SELECT employee_id FROM people WHERE updated_at = $1
+			UNION SELECT p.employee_id FROM people p JOIN people s ON s.employee_id = p.supervisor_id WHERE s.updated_at = $1
+			UNION SELECT c.employee_id FROM clearances c JOIN people o ON o.employee_id = c.mitigation_owner_id WHERE o.updated_at = $1`
+	default:
+		q = `SELECT employee_id FROM ` + t + ` WHERE updated_at = $1`
+	}
+	return forget(ctx, it.tx, q, it.now)
+}
+
+// planLock takes the planner's lock on PostgreSQL for the rest of a
+// transaction that writes what the rules read: a plan that read the old
+// rows commits its conclusions first, and the writer's forgetting then
+// sees (and removes) them.
+func (s *Store) planLock(ctx context.Context, tx execer) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, planLockKey); err != nil {
+		return fmt.Errorf("store: plan lock: %w", err)
+	}
+	return nil
+}
