@@ -24,7 +24,7 @@ func TestKilledPlanNeitherDuplicatesNorLoses(t *testing.T) {
 		}
 		// A force imported but never planned: the plan has everything to make.
 		execSQL(t, dbURL, "DELETE FROM message_items", "DELETE FROM messages", "DELETE FROM notifications", "DELETE FROM reviews",
-			"DELETE FROM revetting_draw_people", "DELETE FROM revetting_draws", "DELETE FROM plan_runs")
+			"DELETE FROM revetting_draw_people", "DELETE FROM revetting_draws", "DELETE FROM plan_runs", "DELETE FROM plan_state")
 		plan := []string{"plan", "--as-of", asOf}
 
 		ref, _ := clone(t, dbURL)
