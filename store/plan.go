@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"slices"
 	"strings"
 	"time"
@@ -182,8 +183,8 @@ type PlanTx struct {
 	AsOf civil.Date
 	// Actor is who the changes are attributed to in the audit log.
 	Actor string
-	log   []string // a line per change, for the audit digest
-	rules string   // the fingerprint UseRules declared
+	log   hash.Hash // the SHA-256 of a line per change, for the audit entry
+	rules string    // the fingerprint UseRules declared
 	Stats PlanStats
 }
 
@@ -217,7 +218,7 @@ func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun 
 			return PlanStats{}, fmt.Errorf("store: plan lock: %w", err)
 		}
 	}
-	pt := &PlanTx{s: s, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor}
+	pt := &PlanTx{s: s, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor, log: sha256.New()}
 	if err := fn(pt); err != nil {
 		return pt.Stats, err
 	}
@@ -244,12 +245,7 @@ func (pt *PlanTx) finish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: record plan: %w", err)
 	}
-	h := sha256.New()
-	for _, l := range pt.log {
-		h.Write([]byte(l))
-		h.Write([]byte{'\n'})
-	}
-	detail, _ := json.Marshal(map[string]any{"as_of": pt.AsOf, "stats": st, "changes_sha256": hex.EncodeToString(h.Sum(nil))})
+	detail, _ := json.Marshal(map[string]any{"as_of": pt.AsOf, "stats": st, "changes_sha256": hex.EncodeToString(pt.log.Sum(nil))})
 	return pt.s.appendAudit(ctx, pt.tx, AuditEntry{At: pt.now, Actor: pt.Actor, Action: "plan", Entity: "reviews", EntityID: pt.AsOf.String(), Detail: string(detail)})
 }
 
@@ -264,7 +260,7 @@ const planChunk = 2000
 // conclusion does not hold on the plan's date, or was forgotten since.
 func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerson) error) error {
 	if len(only) > 0 {
-		people, err := pt.loadPeople(ctx, "", only)
+		people, err := pt.loadPeople(ctx, only)
 		if err != nil || len(people) == 0 {
 			return err
 		}
@@ -273,8 +269,6 @@ func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerso
 	if err := pt.forgetStale(ctx); err != nil {
 		return err
 	}
-	// Records are loaded over each chunk's range of ids while most people
-	// are due, and by list when few are (a range would span the force).
 	var due, all int
 	if err := pt.tx.GetContext(ctx, &all, `SELECT COUNT(*) FROM people`); err != nil {
 		return wrapLoad(err)
@@ -282,17 +276,43 @@ func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerso
 	if err := pt.tx.GetContext(ctx, &due, `SELECT COUNT(*) FROM people p WHERE `+unplanned); err != nil {
 		return wrapLoad(err)
 	}
-	listed := due*2 < all
+	if due == 0 {
+		return nil
+	}
+	if due*2 < all {
+		// Few are due: list them, and load each chunk's records by list (a
+		// range of ids would span the force).
+		var ids []string
+		if err := pt.tx.SelectContext(ctx, &ids, `SELECT employee_id FROM people p WHERE `+unplanned+` ORDER BY employee_id`); err != nil {
+			return wrapLoad(err)
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), planChunk)
+			people, err := pt.loadPeople(ctx, ids[:n])
+			if err != nil {
+				return err
+			}
+			if err := pt.plan(ctx, people, true, fn); err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+		return nil
+	}
+	// Most are due: the force a chunk at a time in id order, each chunk's
+	// records by range.
 	after := ""
 	for {
-		people, err := pt.loadPeople(ctx, after, nil)
-		if err != nil || len(people) == 0 {
+		people, last, err := pt.loadRange(ctx, after)
+		if err != nil || last == "" {
 			return err
 		}
-		if err := pt.plan(ctx, people, listed, fn); err != nil {
-			return err
+		if len(people) > 0 {
+			if err := pt.plan(ctx, people, false, fn); err != nil {
+				return err
+			}
 		}
-		after = people[len(people)-1].EmployeeID
+		after = last
 	}
 }
 
@@ -317,30 +337,30 @@ const personColumns = `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') 
 	s.end_date AS supervisor_end
 	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id LEFT JOIN people s ON s.employee_id = p.supervisor_id`
 
-func (pt *PlanTx) loadPeople(ctx context.Context, after string, only []string) ([]PlanPerson, error) {
+func (pt *PlanTx) loadPeople(ctx context.Context, only []string) ([]PlanPerson, error) {
 	var people []PlanPerson
-	var err error
-	if len(only) > 0 {
-		filter, args := pt.idFilter(only, 2)
-		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
-			append([]any{pt.AsOf}, args...)...)
-	} else {
-		// The chunk's last id first (an index-only scan), then its people by
-		// range: asked for "the next 2,000 in order" with the joins, the
-		// database may join whole tables before it sorts and stops.
-		var last sql.NullString
-		err = pt.tx.GetContext(ctx, &last, `SELECT MAX(employee_id) FROM (SELECT p.employee_id FROM people p WHERE p.employee_id > $1
-			AND `+unplanned+` ORDER BY p.employee_id LIMIT $2) AS chunk`, after, planChunk)
-		if err != nil || !last.Valid {
-			return nil, wrapLoad(err)
-		}
-		err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplanned+`
-			ORDER BY p.employee_id`, pt.AsOf, after, last.String)
+	filter, args := pt.idFilter(only, 2)
+	err := pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
+		append([]any{pt.AsOf}, args...)...)
+	return people, wrapLoad(err)
+}
+
+// loadRange loads the people with no conclusion among the planChunk after
+// the id after, and returns the chunk's last id ("" past the end). The
+// chunk's bounds come first (an index-only scan), then its people by range:
+// asked for "the next 2,000 in order" with the joins, the database may join
+// whole tables before it sorts and stops.
+func (pt *PlanTx) loadRange(ctx context.Context, after string) ([]PlanPerson, string, error) {
+	var last sql.NullString
+	err := pt.tx.GetContext(ctx, &last, `SELECT MAX(employee_id) FROM (SELECT employee_id FROM people WHERE employee_id > $1
+		ORDER BY employee_id LIMIT $2) AS chunk`, after, planChunk)
+	if err != nil || !last.Valid {
+		return nil, "", wrapLoad(err)
 	}
-	if err != nil {
-		return nil, wrapLoad(err)
-	}
-	return people, nil
+	var people []PlanPerson
+	err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplanned+`
+		ORDER BY p.employee_id`, pt.AsOf, after, last.String)
+	return people, last.String, wrapLoad(err)
 }
 
 func wrapLoad(err error) error {

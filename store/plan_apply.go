@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"vettingd/civil"
 )
@@ -11,6 +12,7 @@ import (
 // index never sees two), then updates, then new reviews in batches.
 func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 	var creates [][]any
+	var line []byte // the change's line in the audit digest
 	for _, c := range changes {
 		var err error
 		switch c.Action {
@@ -44,8 +46,12 @@ func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 		if err != nil {
 			return fmt.Errorf("store: plan %s review %d: %w", c.Action, c.ID, err)
 		}
-		pt.log = append(pt.log, fmt.Sprintf("%s %d %s %s %s %s %s %s", c.Action, c.ID, c.Want.Kind, c.Want.EmployeeID,
-			c.Want.SourceRef, c.Want.DueOn, c.Want.AssigneeID, c.Reason))
+		line = append(line[:0], c.Action...)
+		line = strconv.AppendInt(append(line, ' '), c.ID, 10)
+		for _, f := range []string{c.Want.Kind, c.Want.EmployeeID, c.Want.SourceRef, c.Want.DueOn.String(), c.Want.AssigneeID, c.Reason} {
+			line = append(append(line, ' '), f...)
+		}
+		pt.log.Write(append(line, '\n'))
 	}
 	if err := pt.create(ctx, creates); err != nil {
 		return fmt.Errorf("store: plan create reviews: %w", err)

@@ -226,7 +226,7 @@ func (c *Cluster) run(name string, args ...string) error {
 // Start starts the server (again).
 func (c *Cluster) Start() error {
 	// A throwaway cluster: durability off for speed, Unix socket only.
-	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300", c.dir)
+	opts := fmt.Sprintf("-k %s -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=1GB", c.dir)
 	return c.run("pg_ctl", "-D", c.data(), "-o", opts, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "start")
 }
 
