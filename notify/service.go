@@ -112,18 +112,28 @@ func (s *Service) runLogged(ctx context.Context) {
 	}
 }
 
-// Stop stops the schedule and the loop, letting a delivery under way
-// finish for up to grace.
+// Stop stops the schedule and the loop, letting a digest build or a
+// delivery under way finish for up to grace; then it cancels them and
+// returns, even if a build has not ended yet (a stuck database must not
+// hold up a shutdown: what is not built is built by the next daemon).
 func (s *Service) Stop(grace time.Duration) {
 	if s.cron == nil {
 		return
 	}
-	<-s.cron.Stop().Done()
-	done := make(chan struct{})
-	go func() { s.dispatchMu.Lock(); s.dispatchMu.Unlock(); close(done) }() //nolint:staticcheck // waits for a run to end
+	cronDone := s.cron.Stop().Done()
+	idle := make(chan struct{})
+	go func() {
+		<-cronDone
+		s.dispatchMu.Lock()
+		s.dispatchMu.Unlock() //nolint:staticcheck // waits for a run to end
+		close(idle)
+	}()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
 	select {
-	case <-done:
-	case <-time.After(grace):
+	case <-idle:
+	case <-timer.C:
+		s.log().Warn("Notifications stopped before a digest or delivery under way had finished", "grace", grace)
 	}
 	s.cancel()
 	s.wg.Wait()
@@ -188,6 +198,8 @@ func (s *Service) BuildDigest(ctx context.Context, now time.Time) {
 	}
 	st, err := s.Store.BuildMessages(ctx, time.Now(), w, false, s.Router.Compose(s.today()))
 	switch {
+	case err != nil && ctx.Err() != nil:
+		s.log().Warn("Digest interrupted by shutdown", "window", w, slog.Any("error", err))
 	case err != nil:
 		s.log().Error("Digest failed", "window", w, slog.Any("error", err))
 	case !st.Skipped:
