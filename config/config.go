@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -190,9 +191,32 @@ func lookup(getenv func(string) string, o option) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readSecret(path)
 	if err != nil {
-		return "", fmt.Errorf("%s_FILE cannot be read: %w", o.name, err)
+		return "", fmt.Errorf("%s_FILE %w", o.name, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// maxSecret bounds a secret file: a token or a URL is far smaller, and a
+// _FILE naming /dev/zero or a large file by mistake must not fill memory.
+const maxSecret = 64 << 10
+
+// readSecret reads a secret file of at most maxSecret bytes. A pipe is
+// allowed (a secret manager's process substitution), so it is not refused
+// for not being a regular file.
+func readSecret(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecret+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	case len(b) > maxSecret:
+		return nil, fmt.Errorf("%s is larger than %d bytes: is it the right file?", path, maxSecret)
+	}
+	return b, nil
 }
