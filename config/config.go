@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,8 @@ type Config struct {
 	Listen       string
 	BaseURL      string
 	PlanSchedule string
+	// MaxImportBytes bounds the CSV body of an import over HTTP.
+	MaxImportBytes int64
 
 	// Notifications (SPEC §5, §10).
 	Channels           []string // for people, in order of preference
@@ -91,6 +94,14 @@ var options = []option{
 			return fmt.Errorf("is not a cron expression: %v", err)
 		}
 		c.PlanSchedule = v
+		return nil
+	}},
+	{name: "VETTINGD_MAX_IMPORT_MB", def: "1024", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("must be a whole number of MiB from 1 to 1048576")
+		}
+		c.MaxImportBytes = n << 20
 		return nil
 	}},
 	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
