@@ -236,6 +236,7 @@ func TestPolicyAndSecretFilesAreReadBounded(t *testing.T) {
 		{"policy of 2 MB", map[string]string{"VETTINGD_POLICY": big}, "larger than 1048576 bytes"},
 		{"secret /dev/zero", map[string]string{"VETTINGD_WEBHOOK_SECRET_FILE": "/dev/zero"}, "VETTINGD_WEBHOOK_SECRET_FILE /dev/zero is larger than 65536 bytes"},
 		{"secret directory", map[string]string{"VETTINGD_SLACK_BOT_TOKEN_FILE": dir}, "VETTINGD_SLACK_BOT_TOKEN_FILE cannot be read"},
+		{"import limit of 0", map[string]string{"VETTINGD_MAX_IMPORT_MB": "0"}, "VETTINGD_MAX_IMPORT_MB must be a whole number of MiB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
