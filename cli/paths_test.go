@@ -247,3 +247,24 @@ func TestPolicyAndSecretFilesAreReadBounded(t *testing.T) {
 		})
 	}
 }
+
+// --db sqlite:PATH names a database file: a directory, a device or a FIFO
+// (on which SQLite would wait for ever) is refused at once, naming it.
+func TestSQLitePathMustBeAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := mkfifo(t, dir)
+	for path, says := range map[string]string{dir: "is not a database file (it is a directory)", "/dev/zero": "(it is a device)", fifo: "(it is a named pipe)"} {
+		r := within(t, "sqlite:"+path, nil, nil, "migrate")
+		if r.code != cli.ExitFailure || !strings.Contains(r.stderr, "sqlite:"+path+" "+"is not a database file") || !strings.Contains(r.stderr, says) {
+			t.Errorf("sqlite:%s: exit %d %q, want %q", path, r.code, r.stderr, says)
+		}
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Error("the FIFO was touched")
+	}
+	for _, journal := range []string{"/dev/zero-wal", "/dev/zero-journal"} {
+		if _, err := os.Stat(journal); err == nil {
+			t.Errorf("SQLite wrote %s", journal)
+		}
+	}
+}
