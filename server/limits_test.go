@@ -212,3 +212,31 @@ func TestANationalPeopleFileFitsTheImportLimit(t *testing.T) {
 		t.Errorf("the line limit of %d bytes is too close to a real row (%.0f bytes)", importer.MaxLine, perRow)
 	}
 }
+
+// The import kind in the path names a kind, never a file: traversal in any
+// spelling is refused before anything is read, and stores nothing.
+func TestImportKindIsNotAPath(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		before := everything(t, dbURL)
+		for path, want := range map[string]int{
+			"/api/v1/imports/..%2F..%2Fetc%2Fpasswd": 400,
+			"/api/v1/imports/%2Fetc%2Fpasswd":        400,
+			"/api/v1/imports/people%00.csv":          400,
+			"/api/v1/imports/people.csv":             400,
+			// An unclean path is sent to its clean form (nothing is read), where
+			// /etc/passwd is no route: the server serves no files.
+			"/api/v1/imports/../../etc/passwd": 307,
+			"/api/v1/imports/people/../posts":  307,
+			"/etc/passwd":                      404,
+		} {
+			code, resp := send(t, f.srv.URL, path+"?dry_run=true", bearer(f.tokens["hr"]), strings.NewReader("post_id,title,required_levels\nP1,Constable,RV\n"))
+			if code != want {
+				t.Errorf("POST %s: %d %.200s, want %d", path, code, resp, want)
+			}
+		}
+		if everything(t, dbURL) != before {
+			t.Error("the database changed")
+		}
+	})
+}
