@@ -240,3 +240,49 @@ func TestImportKindIsNotAPath(t *testing.T) {
 		}
 	})
 }
+
+// trickle sends its lines slowly: a file arriving over a slow link.
+type trickle struct {
+	lines []string
+	every time.Duration
+}
+
+func (tr *trickle) Read(p []byte) (int, error) {
+	if len(tr.lines) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(tr.every)
+	n := copy(p, tr.lines[0])
+	tr.lines[0] = tr.lines[0][n:]
+	if tr.lines[0] == "" {
+		tr.lines = tr.lines[1:]
+	}
+	return n, nil
+}
+
+// An import may take longer to arrive than the server's read timeout,
+// which suits a JSON record: the import endpoint gives itself longer.
+func TestAnImportMayArriveSlowerThanTheServersReadTimeout(t *testing.T) {
+	f := newAPI(t, storetest.URL(t, "sqlite"))
+	today := func() civil.Date { return civil.MustParse("2026-11-02") }
+	api := &server.API{Store: f.s, Planner: &scheduler.Planner{Store: f.s, Policy: policy.Default()}, Policy: policy.Default(), Today: today, Log: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewUnstartedServer(server.New(server.Options{API: api}))
+	srv.Config.ReadTimeout = 500 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	slow := func() io.Reader {
+		return &trickle{lines: []string{"post_id,title,required_levels\n", "P1,Constable,RV\n", "P2,Sergeant,RV\n", "P3,Inspector,RV\n"}, every: 400 * time.Millisecond}
+	}
+	if code, resp := send(t, srv.URL, "/api/v1/imports/posts?dry_run=true", bearer(f.tokens["hr"]), slow()); code != http.StatusOK {
+		t.Errorf("a slow import: %d %.300s", code, resp)
+	}
+	// A JSON record as slow is cut off by the server's timeout.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/misconduct-outcomes", chunked{slow()})
+	req.Header.Set("Authorization", "Bearer "+f.tokens["psd"])
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a slow JSON record: %d, want the read cut off", resp.StatusCode)
+		}
+	}
+}
