@@ -69,7 +69,7 @@ func (a *app) loadDemo(ctx context.Context, s *store.Store, dir string, people i
 		return err
 	}
 	today := time.Date(a.asOf.Year, a.asOf.Month, a.asOf.Day, 0, 0, 0, 0, time.UTC)
-	files, err := synth.Write(filepath.Join(dir, "csv"), synth.Config{People: people, Seed: 1, AsOf: today})
+	files, err := synth.Write(filepath.Join(dir, "csv"), synth.Config{People: people, Seed: 1, AsOf: today, Replace: true})
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -85,15 +87,48 @@ func (a *app) openInput(file string) (io.ReadCloser, string, error) {
 	if file == "-" {
 		return io.NopCloser(a.env.Stdin), "stdin", nil
 	}
-	f, err := os.Open(file)
+	if err := plainName(file); err != nil {
+		return nil, "", err
+	}
+	// Without blocking: opening a FIFO nobody writes to would wait for ever.
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot read %s: %w", file, unwrapPath(err))
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("it is %s, not a file (to import from a pipe or a device, give - and send it to standard input)", fileType(st.Mode()))
+	}
+	if err != nil {
 		f.Close()
-		return nil, "", fmt.Errorf("cannot read %s: it is a directory", file)
+		return nil, "", fmt.Errorf("cannot read %s: %w", file, unwrapPath(err))
 	}
 	return f, filepath.Base(file), nil
+}
+
+// plainName refuses a path with a control character in it: a newline would
+// forge lines in the messages that name the file, and the name is recorded
+// with the import and in the audit log.
+func plainName(path string) error {
+	if strings.IndexFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return usageErr("the file name %q contains a control character (a newline, a tab or a NUL): rename the file", path)
+	}
+	return nil
+}
+
+// fileType names what a path is when it is not a regular file.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }
 
 func unwrapPath(err error) error {

@@ -60,8 +60,25 @@ func (a *app) reportCompliance() *cobra.Command {
 
 // writeFile writes a file whole or not at all: into a temporary file
 // beside it, renamed into place once complete. It is readable by its owner
-// only, as the report names people.
+// only, as the report names people. An existing report is replaced (a
+// report is made again each time it is wanted); through a symbolic link,
+// the file it points to is. Anything but a regular file is refused: renamed
+// over, a device such as /dev/null or /dev/stdout would be replaced by the
+// report for every program on the machine.
 func writeFile(path string, write func(io.Writer) error) error {
+	if err := plainName(path); err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		st, err := os.Stat(real)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("cannot write %s: it is %s, not a file (-o - writes to standard output)", path, fileType(st.Mode()))
+		}
+		path = real
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))

@@ -6,9 +6,11 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +36,8 @@ type Config struct {
 	// DispatchLease is how long a dispatcher's claim on a message holds: a
 	// message whose sender died is sent again once it runs out.
 	DispatchLease time.Duration
+	// MaxImportBytes bounds the CSV body of an import over HTTP.
+	MaxImportBytes int64
 
 	// Notifications (SPEC §5, §10).
 	Channels           []string // for people, in order of preference
@@ -109,6 +113,14 @@ var options = []option{
 	}},
 	{name: "VETTINGD_DISPATCH_LEASE", def: "2m", set: func(c *Config, v string) error {
 		return duration(&c.DispatchLease, v, time.Second, time.Hour)
+	}},
+	{name: "VETTINGD_MAX_IMPORT_MB", def: "1024", set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 1<<20 {
+			return fmt.Errorf("must be a whole number of MiB from 1 to 1048576")
+		}
+		c.MaxImportBytes = n << 20
+		return nil
 	}},
 	{name: "VETTINGD_LOG_FORMAT", def: "text", set: func(c *Config, v string) error {
 		return oneOf(&c.LogFormat, v, "text", "json")
@@ -218,9 +230,32 @@ func lookup(getenv func(string) string, o option) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readSecret(path)
 	if err != nil {
-		return "", fmt.Errorf("%s_FILE cannot be read: %w", o.name, err)
+		return "", fmt.Errorf("%s_FILE %w", o.name, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// maxSecret bounds a secret file: a token or a URL is far smaller, and a
+// _FILE naming /dev/zero or a large file by mistake must not fill memory.
+const maxSecret = 64 << 10
+
+// readSecret reads a secret file of at most maxSecret bytes. A pipe is
+// allowed (a secret manager's process substitution), so it is not refused
+// for not being a regular file.
+func readSecret(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSecret+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot be read: %w", err)
+	case len(b) > maxSecret:
+		return nil, fmt.Errorf("%s is larger than %d bytes: is it the right file?", path, maxSecret)
+	}
+	return b, nil
 }

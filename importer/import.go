@@ -105,7 +105,10 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	hash := sha256.New()
 	in := newReader(io.TeeReader(r, hash))
 
-	lay, problems := readHeader(in, k, opts.Columns, rep)
+	lay, problems, err := readHeader(in, k, opts.Columns, rep)
+	if err != nil {
+		return nil, err
+	}
 	if len(problems) > 0 {
 		rep.Errors = problems
 		return rep, nil
@@ -121,8 +124,13 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	defer it.Rollback()
 
 	list := &problemList{}
-	if err := stageRows(in, k, lay, it, list, rep); err != nil {
+	complete, err := stageRows(in, k, lay, it, list, rep)
+	if err != nil {
 		return nil, err
+	}
+	if !complete {
+		rep.Errors = list.sorted()
+		return rep, nil
 	}
 	// Read to the end, so the digest covers the whole file even after a CSV error.
 	if _, err := io.Copy(io.Discard, in.buf); err != nil {
@@ -194,11 +202,26 @@ func leaverLimit(k *kind, snapshot bool, d store.Diff, opts Options) string {
 		what, d.Absent, d.Current, whole, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor, unit)
 }
 
+// MaxLine bounds one CSV record (a line, or several when a quoted cell
+// spans lines): the CSV reader holds a record whole, so without a bound a
+// file with no line ends (/dev/zero) or a quote never closed would be read
+// into memory entire. A real record is a few hundred bytes.
+const MaxLine = 1 << 20
+
+// csvReadAhead is what the CSV reader's own buffer may hold beyond the
+// record it returns.
+const csvReadAhead = 4096
+
+// errLineTooLong is what the CSV reader is given once a record passes MaxLine.
+var errLineTooLong = errors.New("importer: a CSV record is longer than the limit")
+
 // reader is a CSV reader over a buffered input whose byte-order mark, if
-// any, has been dropped.
+// any, has been dropped, and which reads at most MaxLine bytes per record.
 type reader struct {
-	buf *bufio.Reader
-	csv *csv.Reader
+	buf   *bufio.Reader
+	limit *recordLimit
+	csv   *csv.Reader
+	line  int // the last line of the last record read whole
 }
 
 func newReader(r io.Reader) *reader {
@@ -206,10 +229,54 @@ func newReader(r io.Reader) *reader {
 	if b, err := buf.Peek(3); err == nil && string(b) == "\uFEFF" {
 		_, _ = buf.Discard(3)
 	}
-	c := csv.NewReader(buf)
+	limit := &recordLimit{r: buf, left: MaxLine + csvReadAhead}
+	c := csv.NewReader(limit)
 	c.FieldsPerRecord = -1 // checked here, with a message a clerk understands
 	c.ReuseRecord = true
-	return &reader{buf: buf, csv: c}
+	return &reader{buf: buf, limit: limit, csv: c}
+}
+
+// read returns the next record; tooLong says the record passed MaxLine,
+// after which nothing more can be read.
+func (in *reader) read() (rec []string, tooLong bool, err error) {
+	rec, err = in.csv.Read()
+	if in.limit.left <= 0 {
+		return nil, true, nil
+	}
+	in.limit.left = MaxLine + csvReadAhead
+	var pe *csv.ParseError
+	switch {
+	case err == nil:
+		in.line, _ = in.csv.FieldPos(len(rec) - 1)
+	case errors.As(err, &pe):
+		in.line = pe.Line
+	}
+	return rec, false, err
+}
+
+// tooLong is the problem of a record past MaxLine, which ends the reading.
+func (in *reader) tooLong() Problem {
+	return Problem{Line: in.line + 1, Message: fmt.Sprintf("the line is longer than %d bytes (or a quote opened on it is never closed): "+
+		"this is not a CSV file vettingd can read, and nothing after it was read", MaxLine)}
+}
+
+// recordLimit lets the CSV reader read at most left bytes; reader.read
+// gives it a new allowance after each record.
+type recordLimit struct {
+	r    io.Reader
+	left int
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errLineTooLong
+	}
+	if len(p) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= n
+	return n, err
 }
 
 func normalize(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
@@ -236,13 +303,19 @@ func (lay layout) absent(k *kind) []string {
 }
 
 // readHeader maps each field of k to its column index (-1 when absent).
-func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (layout, []Problem) {
-	header, err := in.csv.Read()
-	if errors.Is(err, io.EOF) {
-		return layout{}, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}
-	}
-	if err != nil {
-		return layout{}, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}
+// An error is a failure to read the input, not a problem of the file.
+func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (layout, []Problem, error) {
+	header, tooLong, err := in.read()
+	var pe *csv.ParseError
+	switch {
+	case tooLong:
+		return layout{}, []Problem{in.tooLong()}, nil
+	case errors.Is(err, io.EOF):
+		return layout{}, []Problem{{Line: 1, Message: "the file is empty: the first line must name the columns"}}, nil
+	case errors.As(err, &pe):
+		return layout{}, []Problem{{Line: 1, Message: "the header line is not valid CSV: " + csvReason(err)}}, nil
+	case err != nil:
+		return layout{}, nil, fmt.Errorf("read %s: %w", rep.FileName, err)
 	}
 	index := map[string]int{}
 	var problems []Problem
@@ -274,7 +347,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (la
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not one vettingd reads for %s and was ignored", strings.TrimSpace(h), k.name))
 		}
 	}
-	return lay, problems
+	return lay, problems, nil
 }
 
 func missingColumn(name, want string) string {
@@ -315,13 +388,18 @@ func (l *problemList) sorted() []Problem {
 }
 
 // stageRows parses every data line, records its problems, and stages each
-// row that has a key so the whole-file checks can see it.
-func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *problemList, rep *Report) error {
+// row that has a key so the whole-file checks can see it. It returns false
+// when it stopped before the end, at a line too long to read.
+func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *problemList, rep *Report) (bool, error) {
 	vals := make([]any, len(k.fields)+len(k.extra))
 	for {
-		rec, err := in.csv.Read()
+		rec, tooLong, err := in.read()
+		if tooLong {
+			list.add(in.tooLong())
+			return false, nil
+		}
 		if errors.Is(err, io.EOF) {
-			return nil
+			return true, nil
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -329,7 +407,7 @@ func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *proble
 			list.add(Problem{Line: pe.StartLine, Message: "the line is not valid CSV: " + csvReason(err)})
 			continue
 		} else if err != nil {
-			return fmt.Errorf("read %s: %w", rep.FileName, err)
+			return false, fmt.Errorf("read %s: %w", rep.FileName, err)
 		}
 		rep.Rows++
 		line, _ := in.csv.FieldPos(0)
@@ -338,7 +416,7 @@ func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *proble
 			continue
 		}
 		if err := it.Add(line, vals); err != nil {
-			return err
+			return false, err
 		}
 	}
 }

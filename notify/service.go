@@ -133,22 +133,36 @@ func (s *Service) digestIfDue(ctx context.Context) {
 }
 
 func (s *Service) runLogged(ctx context.Context) {
-	if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+	switch err := s.RunOnce(ctx); {
+	case err != nil && ctx.Err() != nil:
+		s.log().Warn("Delivery interrupted by shutdown", slog.Any("error", err))
+	case err != nil:
 		s.log().Error("Dispatcher failed", slog.Any("error", err))
 	}
 }
 
-// Stop stops the loop, letting a delivery under way finish for up to
-// grace.
+// Stop stops the loop, letting a digest build or a delivery under way
+// finish for up to grace; then it cancels them and returns, even if a
+// build has not ended yet (a stuck database must not hold up a shutdown:
+// what is not built is built by the next daemon).
 func (s *Service) Stop(grace time.Duration) {
 	if s.cancel == nil {
 		return
 	}
-	done := make(chan struct{})
-	go func() { s.dispatchMu.Lock(); s.dispatchMu.Unlock(); close(done) }() //nolint:staticcheck // waits for a run to end
+	idle := make(chan struct{})
+	go func() { // waits for a digest build and a delivery under way to end
+		s.digestMu.Lock()
+		s.digestMu.Unlock() //nolint:staticcheck // waits for a build to end
+		s.dispatchMu.Lock()
+		s.dispatchMu.Unlock() //nolint:staticcheck // waits for a run to end
+		close(idle)
+	}()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
 	select {
-	case <-done:
-	case <-time.After(grace):
+	case <-idle:
+	case <-timer.C:
+		s.log().Warn("Notifications stopped before a digest or delivery under way had finished", "grace", grace)
 	}
 	s.cancel()
 	s.wg.Wait()
@@ -218,10 +232,10 @@ func (s *Service) buildDigest(ctx context.Context, w time.Time) error {
 	defer s.digestMu.Unlock()
 	st, err := s.Store.BuildMessages(ctx, time.Now(), w, false, s.Router.Compose(s.today()))
 	switch {
+	case err != nil && ctx.Err() != nil:
+		s.log().Warn("Digest interrupted by shutdown", "window", w, slog.Any("error", err))
 	case err != nil:
-		if ctx.Err() == nil {
-			s.log().Error("Digest failed", "window", w, slog.Any("error", err))
-		}
+		s.log().Error("Digest failed", "window", w, slog.Any("error", err))
 	case !st.Skipped:
 		s.log().Info("Digest built", "window", w, "items", st.Items, "messages", st.Messages, "dropped", st.Dropped)
 	}

@@ -6,10 +6,12 @@ package policy
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -179,9 +181,9 @@ func Load(path string) (Policy, error) {
 	if path == "" {
 		return p, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readPolicy(path)
 	if err != nil {
-		return p, fmt.Errorf("policy: %w", err)
+		return p, err
 	}
 	md, err := toml.Decode(string(b), &p)
 	if err != nil {
@@ -191,6 +193,31 @@ func Load(path string) (Policy, error) {
 		return p, fmt.Errorf("policy %s: unknown key %q", path, undecoded[0].String())
 	}
 	return p, p.Validate()
+}
+
+// maxFile bounds a policy file: a full one is a few kilobytes.
+const maxFile = 1 << 20
+
+// readPolicy reads a policy file: a regular file (a device such as
+// /dev/zero, or a pipe nobody writes to, would never end) of at most
+// maxFile bytes. It opens without blocking, so that a FIFO cannot hang it.
+func readPolicy(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("policy %s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("policy: %w", err)
+	case len(b) > maxFile:
+		return nil, fmt.Errorf("policy %s: larger than %d bytes: is it the policy file?", path, maxFile)
+	}
+	return b, nil
 }
 
 // Levels are the vetting levels.

@@ -28,6 +28,9 @@ type API struct {
 	BaseURL string // how people reach vettingd; https:// makes session cookies Secure
 	// ObserveImport, when set, is told how long each import took.
 	ObserveImport func(kind string, d time.Duration)
+	// MaxImport bounds the CSV body of an import (VETTINGD_MAX_IMPORT_MB);
+	// 0 means DefaultMaxImport.
+	MaxImport int64
 }
 
 // Roles.
@@ -39,11 +42,19 @@ const (
 	RoleSupervisor  = "supervisor"
 )
 
-// Request size limits: a JSON record, and a CSV import.
+// Request size limits: a JSON record, a web form, and by default a CSV
+// import. A national people file (310,000 rows) is about 50 MB; an HR
+// export with every column it has may be several times that.
 const (
-	maxJSON   = 64 << 10
-	maxImport = 1 << 30
+	maxJSON          = 64 << 10
+	maxForm          = 64 << 10
+	DefaultMaxImport = 1 << 30
 )
+
+// importDeadline is how long an import may take to arrive and be answered:
+// the server's read and write timeouts suit a JSON record, not a file
+// streamed into the database as it arrives.
+const importDeadline = 30 * time.Minute
 
 func (a *API) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/imports/{kind}", a.auth(a.importCSV, RoleHR, RoleAdmin))

@@ -146,13 +146,20 @@ func (a *API) importCSV(w http.ResponseWriter, r *http.Request, p *principal) {
 	}
 	today, start := a.today(), time.Now()
 	imp := a.Policy.Import
-	rep, err := importer.Run(r.Context(), a.Store, http.MaxBytesReader(w, r.Body, maxImport), importer.Options{
+	limit := a.MaxImport
+	if limit <= 0 {
+		limit = DefaultMaxImport
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(start.Add(importDeadline)) // not every ResponseWriter can; the server's own timeouts then hold
+	_ = rc.SetWriteDeadline(start.Add(importDeadline))
+	rep, err := importer.Run(r.Context(), a.Store, http.MaxBytesReader(w, r.Body, limit), importer.Options{
 		Kind: kind, Mode: mode, DryRun: dryRun, Force: force, AsOf: today, FileName: kind + ".csv", Actor: p.actor(),
 		Columns: imp.Columns[kind], MaxLeaverFraction: imp.MaxLeaverFraction, MaxLeaverFloor: imp.MaxLeaverCountFloor})
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "the file is larger than the import limit; nothing was written")
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the import limit of %d MiB (VETTINGD_MAX_IMPORT_MB); nothing was written", limit>>20))
 		return
 	case err != nil:
 		a.fail(w, r, err)

@@ -36,6 +36,9 @@ func (h *SlackActions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, vslack.ErrUnverified):
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the request is not signed by Slack, or is stale"})
 		return
+	case errors.Is(err, vslack.ErrTooLarge):
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": err.Error()})
+		return
 	case err != nil:
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return

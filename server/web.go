@@ -92,6 +92,9 @@ func (a *API) page(h pageHandler, roles ...string) http.Handler {
 			return
 		}
 		s := &session{principal: principal{Token: t, remote: remoteAddr(r)}, csrf: csrf, cookie: c.Value}
+		if r.Method == http.MethodPost && !a.parseForm(w, r, s) {
+			return
+		}
 		if r.Method == http.MethodPost && r.PostFormValue("csrf") != csrf {
 			a.render(w, http.StatusForbidden, "login.html", s, view{Title: "Forbidden", Error: "This form has expired or did not come from vettingd. Go back, reload the page and try again."})
 			return
@@ -102,6 +105,25 @@ func (a *API) page(h pageHandler, roles ...string) http.Handler {
 		}
 		h(w, r, s)
 	})
+}
+
+// parseForm reads a posted form of at most maxForm bytes (the pages' forms
+// are a few hundred); it answers 413 or 400 itself and returns false when
+// the body will not do. A multipart body is never parsed: no page sends
+// one, and its files would be spooled to disk.
+func (a *API) parseForm(w http.ResponseWriter, r *http.Request, s *session) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		a.render(w, http.StatusRequestEntityTooLarge, "login.html", s, view{Title: "Too large", Error: fmt.Sprintf("The form is larger than %d bytes; nothing was done.", maxForm)})
+		return false
+	case err != nil:
+		a.render(w, http.StatusBadRequest, "login.html", s, view{Title: "Bad form", Error: "The form could not be read; nothing was done."})
+		return false
+	}
+	return true
 }
 
 // render writes a page; the view's Who and CSRF come from the session.
@@ -126,6 +148,9 @@ func (a *API) loginPage(w http.ResponseWriter, r *http.Request) {
 // login turns an API token into a session cookie: HttpOnly, SameSite=Strict,
 // and Secure when vettingd is reached over TLS.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
+	if !a.parseForm(w, r, nil) {
+		return
+	}
 	next := safeNext(r.PostFormValue("next"))
 	t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(r.PostFormValue("token"))))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Role == RoleHR) {

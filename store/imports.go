@@ -99,6 +99,9 @@ type ImportTx struct {
 	rows  int
 	add   func(vals []any) error
 	flush func() error
+	// abort ends a COPY still under way, which must be over before the
+	// transaction can roll back (lib/pq reads the connection meanwhile).
+	abort func()
 	now   time.Time
 }
 
@@ -183,6 +186,7 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 		}
 		return stmt.Close()
 	}
+	it.abort = func() { _ = stmt.Close() }
 	return nil
 }
 
@@ -236,6 +240,7 @@ func (it *ImportTx) Add(line int, vals []any) error {
 
 // EndStaging flushes the staged rows and indexes them for the checks.
 func (it *ImportTx) EndStaging(ctx context.Context) error {
+	it.abort = nil
 	if err := it.flush(); err != nil {
 		return fmt.Errorf("store: staging: %w", err)
 	}
@@ -667,8 +672,13 @@ func (it *ImportTx) Commit() error {
 	return nil
 }
 
-// Rollback discards everything staged and written; safe after Commit.
+// Rollback discards everything staged and written; safe after Commit, and
+// while rows are still being staged (an import that stopped midway).
 func (it *ImportTx) Rollback() {
+	if it.abort != nil {
+		it.abort()
+		it.abort = nil
+	}
 	_ = it.tx.Rollback()
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -82,6 +83,11 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 		if path == "" {
 			return "", "", "", errors.New("store: sqlite: URL names no file (want sqlite:PATH)")
 		}
+		// SQLite would wait for ever on a FIFO, and write its journal beside
+		// a device (/dev/null-wal) or fail obscurely on a directory.
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+			return "", "", "", fmt.Errorf("store: sqlite:%s is not a database file (it is a %s)", path, fileKind(st.Mode()))
+		}
 		q := url.Values{}
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "journal_mode(WAL)")
@@ -94,6 +100,18 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 	default:
 		return "", "", "", fmt.Errorf("store: database URL must start with postgres:// or sqlite: (got %q)", redactURL(dbURL))
 	}
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
 }
 
 // redactURL hides a password in a database URL so that it can be printed.

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,10 @@ type Config struct {
 	Posts  int       // number of posts; 0 means People/100, between 10 and 3,000
 	Seed   uint64    // the same seed and config give byte-identical files
 	AsOf   time.Time // "today" (only its year, month and day count): dates are generated relative to it
+	// Replace lets Write overwrite files of the same names; without it,
+	// Write refuses a directory that holds any of them (it may hold real
+	// exports).
+	Replace bool
 }
 
 // Files names the file written for each import kind: kind -> absolute path.
@@ -67,7 +72,7 @@ func Write(dir string, cfg Config) (Files, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	out, files, err := openSinks(dir)
+	out, files, err := openSinks(dir, cfg.Replace)
 	if err != nil {
 		return nil, err
 	}
@@ -101,11 +106,20 @@ type sink struct {
 // sinks holds the open file of every kind.
 type sinks [nKinds]*sink
 
-func openSinks(dir string) (*sinks, Files, error) {
+func openSinks(dir string, replace bool) (*sinks, Files, error) {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if !replace {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL // and a symbolic link is not followed
+		for _, name := range kindNames {
+			if path := filepath.Join(dir, name+".csv"); exists(path) {
+				return nil, nil, fmt.Errorf("synth: %s: %w", path, fs.ErrExist)
+			}
+		}
+	}
 	out, files := &sinks{}, Files{}
 	for k, name := range kindNames {
 		path := filepath.Join(dir, name+".csv")
-		f, err := os.Create(path)
+		f, err := os.OpenFile(path, flags, 0o644)
 		if err != nil {
 			_ = out.close()
 			return nil, nil, fmt.Errorf("synth: %w", err)
@@ -116,6 +130,11 @@ func openSinks(dir string) (*sinks, Files, error) {
 		files[name] = path
 	}
 	return out, files, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // row writes one record. A write error sticks in the writers and is

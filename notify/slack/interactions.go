@@ -22,6 +22,10 @@ const maxInteraction = 1 << 20
 // wrong, or too old to trust (a replay).
 var ErrUnverified = errors.New("slack: the request is not signed by Slack, or is stale")
 
+// ErrTooLarge is returned for a signed request whose body is larger than
+// any interaction Slack sends.
+var ErrTooLarge = fmt.Errorf("slack: the interaction body is larger than %d bytes", maxInteraction)
+
 // Click is a press of an Acknowledge button.
 type Click struct {
 	ReviewID  int64
@@ -39,8 +43,12 @@ func VerifyRequest(r *http.Request, signingSecret string) (url.Values, error) {
 		return nil, ErrUnverified
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxInteraction+1))
-	if err != nil || len(body) > maxInteraction {
-		return nil, fmt.Errorf("slack: interaction body: too large or unreadable")
+	var tooBig *http.MaxBytesError
+	switch {
+	case len(body) > maxInteraction || errors.As(err, &tooBig):
+		return nil, ErrTooLarge
+	case err != nil:
+		return nil, fmt.Errorf("slack: interaction body: %w", err)
 	}
 	_, _ = sv.Write(body)
 	if sv.Ensure() != nil {

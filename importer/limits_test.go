@@ -1,0 +1,97 @@
+package importer_test
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"vettingd/importer"
+	"vettingd/store"
+	"vettingd/store/storetest"
+)
+
+// zeros is /dev/zero: endless NUL bytes, no line end.
+type zeros struct{ read int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	clear(p)
+	z.read += int64(len(p))
+	return len(p), nil
+}
+
+// repeat yields head, then body over and over, up to n bytes in all.
+func repeat(head, body string, n int) io.Reader {
+	return io.LimitReader(io.MultiReader(strings.NewReader(head), &loop{s: body}), int64(n))
+}
+
+type loop struct {
+	s   string
+	off int
+}
+
+func (l *loop) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], l.s[l.off:])
+		n += c
+		l.off = (l.off + c) % len(l.s)
+	}
+	return n, nil
+}
+
+// A file whose line never ends, or whose quote never closes, is read only
+// up to importer.MaxLine past the last good record: it is rejected with the
+// line named, at once and in bounded memory, and nothing is written.
+func TestAnEndlessLineIsRejectedInBoundedMemory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		s, err := store.Open(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		header := "employee_id,given_name,family_name,workforce_type,start_date\n"
+		cases := []struct {
+			name string
+			in   func() io.Reader
+			line int
+		}{
+			{"/dev/zero", func() io.Reader { return &zeros{} }, 1},
+			{"a header of 64 MiB", func() io.Reader { return repeat("", "x", 64<<20) }, 1},
+			{"a cell of 64 MiB", func() io.Reader { return repeat(header+"E1,Ada,L,officer,2020-01-01\nE2,", "y", 64<<20) }, 3},
+			{"a quote never closed", func() io.Reader {
+				return repeat(header+"E1,\"Ada,L,officer,2020-01-01\n", "E2,Bob,S,staff,2020-01-01\n", 64<<20)
+			}, 2},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				before := storetest.Dump(t, dbURL)
+				var m0, m1 runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&m0)
+				rep, err := importer.Run(context.Background(), s, c.in(), importer.Options{Kind: "people", Mode: "delta", AsOf: benchAsOf, FileName: "people.csv", Actor: "test"})
+				runtime.ReadMemStats(&m1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !rep.Rejected() || rep.Applied || rep.Errors[len(rep.Errors)-1].Line != c.line ||
+					!strings.Contains(rep.Errors[len(rep.Errors)-1].Message, "longer than 1048576 bytes") {
+					t.Fatalf("report %+v, want rejected naming line %d as too long", rep, c.line)
+				}
+				if alloc := m1.TotalAlloc - m0.TotalAlloc; alloc > 24<<20 {
+					t.Errorf("the import allocated %d MiB for a line it refused", alloc>>20)
+				}
+				if storetest.Dump(t, dbURL) != before {
+					t.Error("a rejected file changed the database")
+				}
+			})
+		}
+		// A long line under the limit is only a problem of its cells.
+		rep, err := importer.Run(context.Background(), s, strings.NewReader(header+"E1,"+strings.Repeat("z", importer.MaxLine/2)+",L,officer,2020-01-01\n"),
+			importer.Options{Kind: "people", Mode: "delta", DryRun: true, AsOf: benchAsOf, FileName: "people.csv", Actor: "test"})
+		if err != nil || rep.Rejected() {
+			t.Fatalf("a 512 KiB cell: %v %+v", err, rep)
+		}
+	})
+}
