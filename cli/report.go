@@ -88,6 +88,10 @@ func writeFile(path string, write func(io.Writer) error) error {
 		f.Close()
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
+	if err := f.Sync(); err != nil { // on disk before it takes the name
+		f.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}

@@ -51,6 +51,14 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 			if !k.Killed && outcome != "imported and planned" {
 				t.Fatalf("run %d: %s import ended cleanly but left %q", i, c.kind, outcome)
 			}
+			if outcome == "imported, plan not yet made" {
+				// The import forgot the people it concerns, so the next
+				// (incremental) plan makes good what its own plan did not.
+				run(t, db, nil, "plan", "--as-of", asOf)
+				if got := reviewLines(t, db); got != c.reviews {
+					t.Fatalf("run %d: after a %s import killed before its plan, the next plan left reviews %s", i, c.kind, firstDiff(got, c.reviews))
+				}
+			}
 			outcomes[c.kind+": "+outcome]++
 			drop()
 		}
@@ -65,6 +73,15 @@ type importCase struct {
 	before     string        // the dump of base
 	after      string        // timeless, after a clean run
 	unplanned  string        // timeless, after the import but not its plan
+	reviews    string        // reviewLines after a clean run
+}
+
+// reviewLines are the reviews of the database at dbURL without ids or
+// timestamps, a line each, in order.
+func reviewLines(t *testing.T, dbURL string) string {
+	t.Helper()
+	return strings.Join(storetest.Query(t, dbURL, `SELECT kind || ' ' || employee_id || ' ' || source_ref || ' ' || status || ' ' ||
+		COALESCE(assignee_id, '-') || ' ' || due_on FROM reviews ORDER BY kind, employee_id, source_ref, status`), "\n")
 }
 
 func newImportCase(t *testing.T, kind, base string) *importCase {
@@ -78,6 +95,7 @@ func newImportCase(t *testing.T, kind, base string) *importCase {
 		t.Fatalf("a clean %s import changed nothing", kind)
 	}
 	c.after = timeless(after)
+	c.reviews = reviewLines(t, ref)
 	// The plan's audit entry is the last; without it, the database is as
 	// the import's own transaction left it.
 	lines := strings.Split(strings.TrimSuffix(after, "\n"), "\n")

@@ -322,7 +322,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (la
 	for i, h := range header {
 		name := normalize(h)
 		if _, dup := index[name]; dup && name != "" {
-			problems = append(problems, Problem{Line: 1, Column: name, Message: fmt.Sprintf("column %q appears twice in the header", h)})
+			problems = append(problems, Problem{Line: 1, Column: name, Message: fmt.Sprintf("column %q appears twice in the header", clip(h))})
 		}
 		index[name] = i
 	}
@@ -344,7 +344,7 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (la
 	}
 	for i, h := range header {
 		if !used[i] {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not one vettingd reads for %s and was ignored", strings.TrimSpace(h), k.name))
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not one vettingd reads for %s and was ignored", clip(strings.TrimSpace(h)), k.name))
 		}
 	}
 	return lay, problems, nil
@@ -476,7 +476,7 @@ func parseCell(f field, cell string, add func(column, msg string)) any {
 		}
 		return f.def
 	}
-	bad := func(msg string) any { add(f.name, fmt.Sprintf("%s %q %s", f.name, cell, msg)); return nil }
+	bad := func(msg string) any { add(f.name, fmt.Sprintf("%s %q %s", f.name, clip(cell), msg)); return nil }
 	switch f.typ {
 	case tDate:
 		d, err := civil.Parse(cell)
@@ -526,7 +526,7 @@ func parseLevels(cell string, bad func(string) any) any {
 			continue
 		}
 		if !slices.Contains(Levels, l) {
-			return bad(fmt.Sprintf("names %q, which is not a vetting level (%s)", part, strings.Join(Levels, ", ")))
+			return bad(fmt.Sprintf("names %q, which is not a vetting level (%s)", clip(part), strings.Join(Levels, ", ")))
 		}
 		if !slices.Contains(levels, l) {
 			levels = append(levels, l)
@@ -545,14 +545,14 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 		return err
 	}
 	for _, p := range dups {
-		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q appears again (first on line %d)", p.Column, p.Value, p.Other)})
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q appears again (first on line %d)", p.Column, clip(p.Value), p.Other)})
 	}
 	missing, err := it.MissingRefs(ctx, k.refs(snapshot))
 	if err != nil {
 		return err
 	}
 	for _, p := range missing {
-		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q: %s", p.Column, p.Value, noSuch(p.Column, snapshot))})
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q: %s", p.Column, clip(p.Value), noSuch(p.Column, snapshot))})
 	}
 	if k.table != "people" {
 		return nil
@@ -562,7 +562,7 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 		return err
 	}
 	for _, p := range cycles {
-		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors above this person goes round in a circle", p.Value)})
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors above this person goes round in a circle", clip(p.Value))})
 	}
 	return nil
 }
@@ -597,4 +597,18 @@ func noSuch(column string, snapshot bool) string {
 	default:
 		return "no such person"
 	}
+}
+
+// clip shortens a value quoted in a message: a file of a thousand bad
+// cells of a megabyte each must not make a report of gigabytes.
+func clip(v string) string {
+	const most = 80
+	if len(v) <= most {
+		return v
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
 }

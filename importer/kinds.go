@@ -278,13 +278,13 @@ func (r row) date(name string) civil.Date {
 func checkPost(r row, add func(column, msg string)) {
 	levels := strings.Split(r.str("required_levels"), ";")
 	if designated, _ := r.get("designated").(bool); designated && r.str("required_levels") != "" && !slices.Contains(levels, "MV") {
-		add("designated", fmt.Sprintf("a designated post must require MV (HMICFRS Rec 13), but required_levels are %q", r.str("required_levels")))
+		add("designated", fmt.Sprintf("a designated post must require MV (HMICFRS Rec 13), but required_levels are %q", clip(r.str("required_levels"))))
 	}
 }
 
 func checkPerson(r row, add func(column, msg string)) {
 	if sup := r.str("supervisor_id"); sup != "" && sup == r.str("employee_id") {
-		add("supervisor_id", fmt.Sprintf("supervisor_id %q: nobody can supervise themselves", sup))
+		add("supervisor_id", fmt.Sprintf("supervisor_id %q: nobody can supervise themselves", clip(sup)))
 	}
 	start, end := r.date("start_date"), r.date("end_date")
 	if !start.IsZero() && !end.IsZero() && end.Before(start) {

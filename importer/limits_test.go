@@ -95,3 +95,37 @@ func TestAnEndlessLineIsRejectedInBoundedMemory(t *testing.T) {
 		}
 	})
 }
+
+// A file of many bad cells, each nearly as long as a line may be, gets a
+// report of bounded size: each message quotes the start of its cell.
+func TestMessagesQuoteLongCellsShortened(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		s, err := store.Open(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var b strings.Builder
+		b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
+		long := strings.Repeat("é", 100_000) // 200 kB, not a date
+		for i := range 50 {
+			b.WriteString("E" + strings.Repeat("9", i+1) + ",A,B,officer," + long + "\n")
+		}
+		rep, err := importer.Run(context.Background(), s, strings.NewReader(b.String()), importer.Options{Kind: "people", Mode: "delta",
+			FileName: "long.csv", Actor: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Errors) != 50 {
+			t.Fatalf("want 50 problems, got %d", len(rep.Errors))
+		}
+		for _, p := range rep.Errors {
+			if len(p.Message) > 300 || !strings.Contains(p.Message, "start_date \"éé") || !strings.Contains(p.Message, "…") {
+				t.Fatalf("line %d: a message of %d bytes: %.120s", p.Line, len(p.Message), p.Message)
+			}
+		}
+		if n := storetest.Count(t, dbURL, "people"); n != 0 {
+			t.Errorf("a rejected file stored %d people", n)
+		}
+	})
+}

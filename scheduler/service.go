@@ -37,11 +37,13 @@ type Service struct {
 	Observe func(time.Duration)
 
 	cron    *cron.Cron
-	started sync.Mutex // guards ctx against a Kick during Start
+	started sync.Mutex     // guards ctx and stopping against a Kick during Start or Stop
+	kicks   sync.WaitGroup // runs Kick started, which Stop waits for
 	running sync.Mutex
 	lastOK  atomic.Pointer[time.Time]
-	ctx     context.Context
-	cancel  context.CancelFunc
+	ctx      context.Context
+	cancel   context.CancelFunc
+	stopping bool
 }
 
 // ErrAlreadyRunning is returned by RunOnce when a run is already under
@@ -119,11 +121,16 @@ func (s *Service) tick(ctx context.Context) {
 func (s *Service) Kick() {
 	s.started.Lock()
 	ctx := s.ctx
-	s.started.Unlock()
-	if ctx == nil || ctx.Err() != nil {
-		return // not started, or stopped
+	if ctx == nil || ctx.Err() != nil || s.stopping {
+		s.started.Unlock()
+		return // not started, or stopping
 	}
-	go s.tick(ctx)
+	s.kicks.Add(1)
+	s.started.Unlock()
+	go func() {
+		defer s.kicks.Done()
+		s.tick(ctx)
+	}()
 }
 
 // Stop stops the schedule and waits up to grace for a run under way, then
@@ -132,6 +139,9 @@ func (s *Service) Stop(grace time.Duration) {
 	if s.cron == nil {
 		return
 	}
+	s.started.Lock()
+	s.stopping = true
+	s.started.Unlock()
 	done := s.cron.Stop()
 	wait := make(chan struct{})
 	go func() { s.running.Lock(); s.running.Unlock(); close(wait) }() //nolint:staticcheck // waits for a run to end
@@ -143,6 +153,7 @@ func (s *Service) Stop(grace time.Duration) {
 	}
 	<-done.Done()
 	s.cancel()
+	s.kicks.Wait() // a Kick's run that began meanwhile ends at the cancel
 }
 
 // LastSuccess returns when the planner last finished a run, or zero.

@@ -112,7 +112,7 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 	if key, ok := importTables[t.Table]; !ok || key != t.Key {
 		return nil, fmt.Errorf("store: %s is not an import table", t.Table)
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.db.BeginTxx(ctx, s.readCommitted())
 	if err != nil {
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
@@ -240,10 +240,10 @@ func (it *ImportTx) Add(line int, vals []any) error {
 
 // EndStaging flushes the staged rows and indexes them for the checks.
 func (it *ImportTx) EndStaging(ctx context.Context) error {
-	it.abort = nil
 	if err := it.flush(); err != nil {
 		return fmt.Errorf("store: staging: %w", err)
 	}
+	it.abort = nil
 	stmts := []string{"CREATE INDEX import_stage_key ON " + stage + " (" + it.t.Key + ")"}
 	if it.t.Table == "people" {
 		stmts = append(stmts, "CREATE INDEX import_stage_supervisor ON "+stage+" (supervisor_id)")

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // leaderLockKey is the session-level advisory lock that the leading daemon
@@ -35,6 +36,14 @@ func (s *Store) TryLead(ctx context.Context) (*Lead, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: leader connection: %w", err)
 	}
+	// Over TCP, the server probes an idle session every half-minute, so
+	// that a leader whose host vanishes (no FIN, no RST) loses the lead in
+	// about a minute rather than the system's two hours; over a Unix socket
+	// these settings are ignored.
+	if _, err := conn.ExecContext(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: leader connection: %w", err)
+	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, leaderLockKey).Scan(&got); err != nil {
 		// The lock may have been granted before the answer was lost: end
@@ -56,8 +65,17 @@ func (l *Lead) Check(ctx context.Context) error {
 	if l.conn == nil {
 		return nil
 	}
-	if _, err := l.conn.ExecContext(ctx, `SELECT 1`); err != nil {
+	// Ask for the lock itself, not just a live session: behind a pooler
+	// that hands sessions round (PgBouncer in transaction mode) a session
+	// lock means nothing, and this says so rather than leading unseen.
+	var held bool
+	err := l.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND pid = pg_backend_pid() AND objsubid = 1 AND (classid::bigint << 32 | objid::bigint) = $1)`, leaderLockKey).Scan(&held)
+	if err != nil {
 		return fmt.Errorf("store: leader connection: %w", err)
+	}
+	if !held {
+		return errors.New("store: leader lock: this session no longer holds it")
 	}
 	return nil
 }
@@ -68,6 +86,13 @@ func (l *Lead) Check(ctx context.Context) error {
 // daemon, this one included.
 func (l *Lead) Release() {
 	if l.conn != nil {
+		// Unlock first when the session answers (best effort, briefly):
+		// the server ends a closed session's backend, and frees its locks,
+		// only some moments after the close, and the next daemon should
+		// not have to wait for that.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, _ = l.conn.ExecContext(ctx, `SELECT pg_advisory_unlock_all()`)
+		cancel()
 		discard(l.conn)
 		l.conn = nil
 	}

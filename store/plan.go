@@ -205,7 +205,7 @@ const planLockKey = 0x7665_7474_706c_616e // "vettplan"
 // dryRun is set. The audit log gets one entry for the run, with a digest of
 // every change.
 func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun bool, fn func(pt *PlanTx) error) (PlanStats, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.db.BeginTxx(ctx, s.readCommitted())
 	if err != nil {
 		return PlanStats{}, fmt.Errorf("store: begin plan: %w", err)
 	}

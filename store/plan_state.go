@@ -184,3 +184,14 @@ func (s *Store) planLock(ctx context.Context, tx execer) error {
 	}
 	return nil
 }
+
+// readCommitted are the options of a transaction that writes what the
+// rules read, or plans: on PostgreSQL, READ COMMITTED whatever the
+// server's default, so that each statement after the plan lock sees what
+// the lock's last holder committed. SQLite serialises writers anyway.
+func (s *Store) readCommitted() *sql.TxOptions {
+	if s.dialect != Postgres {
+		return nil
+	}
+	return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+}

@@ -194,7 +194,7 @@ func (pt *PlanTx) AssessReport(ctx context.Context, ref, assessment string, on c
 	if err != nil {
 		return fmt.Errorf("store: assess %s: %w", ref, err)
 	}
-	return nil
+	return forget(ctx, pt.tx, `SELECT employee_id FROM circumstances_reports WHERE report_ref = $1`, ref)
 }
 
 // Audit appends an entry to the audit log inside the transaction.
