@@ -36,11 +36,11 @@ type Service struct {
 	// Observe, when set, is told how long each successful run took.
 	Observe func(time.Duration)
 
-	cron    *cron.Cron
-	started sync.Mutex     // guards ctx and stopping against a Kick during Start or Stop
-	kicks   sync.WaitGroup // runs Kick started, which Stop waits for
-	running sync.Mutex
-	lastOK  atomic.Pointer[time.Time]
+	cron     *cron.Cron
+	started  sync.Mutex     // guards ctx and stopping against a Kick during Start or Stop
+	kicks    sync.WaitGroup // runs Kick started, which Stop waits for
+	running  sync.Mutex
+	lastOK   atomic.Pointer[time.Time]
 	ctx      context.Context
 	cancel   context.CancelFunc
 	stopping bool
