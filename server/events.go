@@ -5,8 +5,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,10 +155,22 @@ func (a *API) importCSV(w http.ResponseWriter, r *http.Request, p *principal) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(start.Add(importDeadline)) // not every ResponseWriter can; the server's own timeouts then hold
 	_ = rc.SetWriteDeadline(start.Add(importDeadline))
-	rep, err := importer.Run(r.Context(), a.Store, http.MaxBytesReader(w, r.Body, limit), importer.Options{
+	// The file arrives whole before the import starts: an upload however
+	// slow holds no connection or transaction (SQLite has one connection).
+	file, err := spool(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the import limit of %d MiB (VETTINGD_MAX_IMPORT_MB); nothing was written", limit>>20))
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "the file did not arrive whole; nothing was written")
+		return
+	}
+	defer func() { file.Close(); os.Remove(file.Name()) }()
+	rep, err := importer.Run(r.Context(), a.Store, file, importer.Options{
 		Kind: kind, Mode: mode, DryRun: dryRun, Force: force, AsOf: today, FileName: kind + ".csv", Actor: p.actor(),
 		Columns: imp.Columns[kind], MaxLeaverFraction: imp.MaxLeaverFraction, MaxLeaverFloor: imp.MaxLeaverCountFloor})
-	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the import limit of %d MiB (VETTINGD_MAX_IMPORT_MB); nothing was written", limit>>20))
@@ -188,4 +202,22 @@ func queryBool(v string) (bool, error) {
 		return false, fmt.Errorf("%q is not true or false", v)
 	}
 	return b, nil
+}
+
+// spool copies an upload into a temporary file (owner-only, in TMPDIR)
+// and returns it rewound; the caller closes and removes it.
+func spool(body io.Reader) (*os.File, error) {
+	f, err := os.CreateTemp("", "vettingd-import-*.csv")
+	if err != nil {
+		return nil, err
+	}
+	if _, err = io.Copy(f, body); err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
 }

@@ -286,3 +286,52 @@ func TestAnImportMayArriveSlowerThanTheServersReadTimeout(t *testing.T) {
 		}
 	}
 }
+
+// An upload however slow holds no database connection: on SQLite, which
+// has one, other requests are answered while an import is still arriving.
+func TestASlowImportDoesNotHoldTheDatabase(t *testing.T) {
+	f := newAPI(t, storetest.URL(t, "sqlite"))
+	today := func() civil.Date { return civil.MustParse("2026-11-02") }
+	api := &server.API{Store: f.s, Planner: &scheduler.Planner{Store: f.s, Policy: policy.Default()}, Policy: policy.Default(), Today: today, Log: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(server.New(server.Options{API: api}))
+	defer srv.Close()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	body := io.MultiReader(strings.NewReader("post_id,title,required_levels\nP1,Constable,RV\n"), &gate{arrived: arrived, release: release},
+		strings.NewReader("P2,Sergeant,RV\n"))
+	done := make(chan int, 1)
+	go func() {
+		code, _ := send(t, srv.URL, "/api/v1/imports/posts?dry_run=true", bearer(f.tokens["hr"]), body)
+		done <- code
+	}()
+	<-arrived // half the file is in; the rest waits
+	client := &http.Client{Timeout: 20 * time.Second}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/reviews", nil)
+	req.Header.Set("Authorization", "Bearer "+f.tokens["vetting_unit"])
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("a request while an import was arriving: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a request while an import was arriving: %d", resp.StatusCode)
+	}
+	close(release)
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("the slow import, once arrived: %d", code)
+	}
+}
+
+// gate blocks the first read until released, saying when it is reached.
+type gate struct {
+	arrived, release chan struct{}
+	once             bool
+}
+
+func (g *gate) Read(p []byte) (int, error) {
+	if !g.once {
+		g.once = true
+		close(g.arrived)
+		<-g.release
+	}
+	return 0, io.EOF
+}
