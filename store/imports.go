@@ -313,20 +313,41 @@ const maxChain = 100
 // reported on its own and left out here.
 func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Problem, error) {
 	if snapshot {
+		// Almost every file is a tree: counting whom the peel reaches is
+		// much cheaper than naming whom it does not (PostgreSQL cannot
+		// estimate a recursive query's size, and joined the peel with the
+		// file in hundreds of batches on disk), so name them only when
+		// someone is missed.
+		var reached, staged int
+		if err := it.tx.QueryRowContext(ctx, countReached).Scan(&reached, &staged); err != nil {
+			return nil, fmt.Errorf("store: check supervisor_id: %w", err)
+		}
+		if reached == staged {
+			return nil, nil
+		}
 		return it.problems(ctx, cyclesInFile, "supervisor_id", false)
 	}
 	return it.problems(ctx, cyclesWithDatabase, "supervisor_id", false)
 }
 
-// cyclesInFile peels the file's tree from its roots down, each person once
-// (a person on or under a circle is never reached, so nobody is reached
-// twice); whoever is not reached hangs from a circle.
-const cyclesInFile = `WITH RECURSIVE reached(id) AS (
+// reachedFromRoots peels the file's tree from its roots down, each person
+// once (a person on or under a circle is never reached, so nobody is
+// reached twice unless the file lists them twice).
+const reachedFromRoots = `WITH RECURSIVE reached(id) AS (
 		SELECT s.employee_id FROM ` + stage + ` s WHERE s.supervisor_id IS NULL
 			OR NOT EXISTS (SELECT 1 FROM ` + stage + ` x WHERE x.employee_id = s.supervisor_id)
 		UNION ALL
 		SELECT s.employee_id FROM reached r JOIN ` + stage + ` s ON s.supervisor_id = r.id
-	)
+	)`
+
+// countReached counts the distinct people the peel reaches, and those in
+// the file: equal when nobody hangs from a circle (or supervises themself).
+const countReached = reachedFromRoots + `
+	SELECT (SELECT COUNT(DISTINCT id) FROM reached), (SELECT COUNT(DISTINCT employee_id) FROM ` + stage + `)`
+
+// cyclesInFile names whom the peel of the file's tree does not reach:
+// they hang from a circle.
+const cyclesInFile = reachedFromRoots + `
 	SELECT s.line, s.supervisor_id, 0 FROM ` + stage + ` s LEFT JOIN reached r ON r.id = s.employee_id
 	WHERE r.id IS NULL AND s.supervisor_id <> s.employee_id ORDER BY s.line`
 
@@ -546,7 +567,7 @@ func (it *ImportTx) count(ctx context.Context, where string, asOf civil.Date) (i
 // ends or closes what a snapshot no longer lists, records the run and its
 // audit entry, and returns the run's id. It does not commit.
 func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d Diff) (int64, error) {
-	if err := it.merge(ctx, run.AsOf); err != nil {
+	if err := it.merge(ctx, run.AsOf, d); err != nil {
 		return 0, err
 	}
 	if snapshot {
@@ -573,7 +594,10 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 	return id, err
 }
 
-func (it *ImportTx) merge(ctx context.Context, asOf civil.Date) error {
+// merge inserts the new rows and updates the changed ones. Diff has
+// counted both, so a statement with nothing to do is not run, and when every
+// row is new (a first import) none is looked up first.
+func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 	names := it.columnNames()
 	t, k := it.t.Table, it.t.Key
 	var sets []string
@@ -585,15 +609,21 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date) error {
 	// New rows first with a plain INSERT (cheaper than a speculative
 	// INSERT … ON CONFLICT per row), so that updates may point at them.
 	insert := `INSERT INTO ` + t + ` (` + strings.Join(names, ", ") + `, first_imported_on, updated_at)
-		SELECT ` + strings.Join(names, ", ") + `, ` + it.s.date(1) + `, ` + it.s.timestamp(2) + ` FROM ` + stage + ` s
-		WHERE NOT EXISTS (SELECT 1 FROM ` + t + ` t WHERE t.` + k + ` = s.` + k + `)`
+		SELECT ` + strings.Join(names, ", ") + `, ` + it.s.date(1) + `, ` + it.s.timestamp(2) + ` FROM ` + stage + ` s`
+	if d.Created < d.Rows {
+		insert += ` WHERE NOT EXISTS (SELECT 1 FROM ` + t + ` t WHERE t.` + k + ` = s.` + k + `)`
+	}
 	update := `UPDATE ` + t + ` SET ` + strings.Join(sets, ", ") + `, updated_at = $1 FROM ` + stage + ` s
 		WHERE ` + t + `.` + k + ` = s.` + k + ` AND ` + it.changed(t, "s")
-	if _, err := it.tx.ExecContext(ctx, insert, asOf, it.now); err != nil {
-		return fmt.Errorf("store: merge %s: %w", t, err)
+	if d.Created > 0 {
+		if _, err := it.tx.ExecContext(ctx, insert, asOf, it.now); err != nil {
+			return fmt.Errorf("store: merge %s: %w", t, err)
+		}
 	}
-	if _, err := it.tx.ExecContext(ctx, update, it.now); err != nil {
-		return fmt.Errorf("store: merge %s: %w", t, err)
+	if d.Updated > 0 { // counts closed posts too, so never less than the rows changed
+		if _, err := it.tx.ExecContext(ctx, update, it.now); err != nil {
+			return fmt.Errorf("store: merge %s: %w", t, err)
+		}
 	}
 	return nil
 }
@@ -630,6 +660,9 @@ func (it *ImportTx) AffectedPeople(ctx context.Context) (ids []string, all bool,
 	case "posts":
 		return nil, true, nil
 	case "people": // also whoever they supervise, and whose mitigation plan they own
+		if it.rows > maxAffected {
+			return nil, true, nil // each staged row is a person (a duplicate rejects the file)
+		}
 		q += ` UNION SELECT p.employee_id FROM people p JOIN ` + stage + ` s ON p.supervisor_id = s.employee_id
 			UNION SELECT c.employee_id FROM clearances c JOIN ` + stage + ` s ON c.mitigation_owner_id = s.employee_id`
 	}
