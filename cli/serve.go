@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -60,7 +61,11 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	metrics := server.NewMetrics(s, a.today)
-	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log, Observe: metrics.ObservePlan}
+	observe := func(d time.Duration) {
+		metrics.ObservePlan(d)
+		releaseMemory(ctx, s, log)
+	}
+	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log, Observe: observe}
 	if a.flagAs != "" {
 		svc.AsOf = a.asOf // what-if: the daemon plans as of a fixed date
 	}
@@ -78,6 +83,7 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	ns.Start(ctx)
+	releaseMemory(ctx, s, log) // after the start's plan, digest and deliveries
 	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
 	defer ns.Stop(30 * time.Second)
 	interval := scheduleInterval(a.cfg.PlanSchedule)
@@ -162,4 +168,16 @@ func scheduleInterval(spec string) time.Duration {
 	}
 	first := sched.Next(time.Now())
 	return sched.Next(first).Sub(first)
+}
+
+// releaseMemory gives the memory of a finished run back to the system. A
+// plan of a national force reads every person, so the heap and SQLite's
+// page cache grow to a few hundred MB; Go returns freed heap only slowly,
+// and SQLite never, so without this an idle daemon would hold its busiest
+// hour's memory all day.
+func releaseMemory(ctx context.Context, s *store.Store, log *slog.Logger) {
+	if err := s.ReleaseMemory(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("Could not release the database's cache", slog.Any("error", err))
+	}
+	debug.FreeOSMemory()
 }

@@ -124,11 +124,17 @@ func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgent
 	return st, err
 }
 
+// dropStale drops the pending items that no longer need telling. It looks
+// up each pending item's review and person, so that its cost follows the
+// pending items, not the force: the urgent loop runs it every few seconds,
+// and reading every review and person each time kept an idle daemon busy
+// (and, on SQLite, its page cache full).
 func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND (
-		review_id IN (SELECT id FROM reviews WHERE status IN ('completed', 'cancelled'))
-		OR (event = 'reminder' AND review_id IN (SELECT id FROM reviews WHERE status = 'acknowledged'))
-		OR (event IN ('reminder', 'due', 'escalation') AND review_id IN (SELECT r.id FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE p.status = 'absent')))`)
+	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND EXISTS (
+		SELECT 1 FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE r.id = notifications.review_id AND (
+			r.status IN ('completed', 'cancelled')
+			OR (notifications.event = 'reminder' AND r.status = 'acknowledged')
+			OR (notifications.event IN ('reminder', 'due', 'escalation') AND p.status = 'absent')))`)
 	if err != nil {
 		return 0, fmt.Errorf("store: drop stale notifications: %w", err)
 	}
