@@ -118,11 +118,42 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 		_ = tx.Rollback()
 		return nil, err
 	}
+	if err := it.roomForStage(ctx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
 	if err := it.createStage(ctx); err != nil {
 		_ = tx.Rollback()
 		return nil, err
 	}
 	return it, nil
+}
+
+// stageBuffers is the memory PostgreSQL may give the staging table.
+const stageBuffers = "128MB"
+
+// roomForStage lets PostgreSQL keep the staging table in memory: temporary
+// tables live in a session's own buffers, 8 MB by default, and a national
+// people file (50 MB staged) spilled to disk and was read back by every
+// check, the diff and the merge. The setting can only change before a
+// session's first temporary table, so on a session that has had one (an
+// earlier import over the same pooled connection) it stays as it was.
+func (it *ImportTx) roomForStage(ctx context.Context) error {
+	if it.s.dialect != Postgres {
+		return nil
+	}
+	if _, err := it.tx.ExecContext(ctx, "SAVEPOINT temp_buffers"); err != nil {
+		return fmt.Errorf("store: staging buffers: %w", err)
+	}
+	if _, err := it.tx.ExecContext(ctx, "SET LOCAL temp_buffers = '"+stageBuffers+"'"); err != nil {
+		if _, err := it.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT temp_buffers"); err != nil {
+			return fmt.Errorf("store: staging buffers: %w", err)
+		}
+	}
+	if _, err := it.tx.ExecContext(ctx, "RELEASE SAVEPOINT temp_buffers"); err != nil {
+		return fmt.Errorf("store: staging buffers: %w", err)
+	}
+	return nil
 }
 
 func (it *ImportTx) createStage(ctx context.Context) error {
