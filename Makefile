@@ -28,5 +28,6 @@ lint: ## go vet, gofmt and (when installed) golangci-lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	@if command -v golangci-lint >/dev/null; then golangci-lint run; fi
 
-bench: test-deps ## Benchmarks at national scale (310,000 people) on SQLite and PostgreSQL
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m ./importer/ ./synth/ ./scheduler/
+bench: test-deps ## A table of national-scale figures (310,000 people) per backend, then the hot paths' Go benchmarks
+	$(GO) test -run '^$$' -bench '^BenchmarkNational$$' -benchtime 1x -timeout 60m ./bench/
+	$(GO) test -run '^$$' -bench '^Benchmark(ParseValidate|EvaluatePerson|Compose|Render)$$' -benchmem ./importer/ ./scheduler/ ./notify/

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -62,8 +63,12 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	metrics := server.NewMetrics(s, a.today)
+	observe := func(d time.Duration) {
+		metrics.ObservePlan(d)
+		releaseMemory(ctx, s, log)
+	}
 	svc := &scheduler.Service{Planner: a.planner(s), Schedule: a.cfg.PlanSchedule, Location: a.cfg.Location, Log: log,
-		Observe: metrics.ObservePlan, Today: a.today}
+		Observe: observe, Today: a.today}
 	svc.Planner.Log = log
 	// The lead is sought before the services start, so that a daemon that
 	// leads from the start makes good what is owed in their first round;
@@ -87,6 +92,7 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	}
 	ns.Leader = el.IsLeader
 	ns.Start(ctx)
+	releaseMemory(ctx, s, log) // after the start's plan, digest and deliveries
 	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
 	defer ns.Stop(30 * time.Second)
 	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
@@ -188,4 +194,16 @@ func scheduleInterval(spec string) time.Duration {
 	}
 	first := sched.Next(time.Now())
 	return sched.Next(first).Sub(first)
+}
+
+// releaseMemory gives the memory of a finished run back to the system. A
+// plan of a national force reads every person, so the heap and SQLite's
+// page cache grow to a few hundred MB; Go returns freed heap only slowly,
+// and SQLite never, so without this an idle daemon would hold its busiest
+// hour's memory all day.
+func releaseMemory(ctx context.Context, s *store.Store, log *slog.Logger) {
+	if err := s.ReleaseMemory(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("Could not release the database's cache", slog.Any("error", err))
+	}
+	debug.FreeOSMemory()
 }

@@ -59,9 +59,17 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 	}
 	q = &query{s: pt.s}
 	level := `CASE WHEN due_on <= ` + q.date(e2) + ` THEN 2 ELSE 1 END`
-	_, err = pt.tx.ExecContext(ctx, `UPDATE reviews`+pt.s.indexedBy("reviews_unescalated")+` SET escalation_level = `+level+`
+	// For a few people, look each one up: SQLite builds the whole list of
+	// present people first for IN (SELECT …), 0.2 s at 310,000 people on
+	// every event and acknowledgement. For everyone, the list is cheaper,
+	// and SQLite is told to read only the reviews not yet escalated twice.
+	present, index := `employee_id IN (SELECT employee_id FROM people WHERE status <> 'absent')`, pt.s.indexedBy("reviews_unescalated")
+	if len(only) > 0 {
+		present, index = `EXISTS (SELECT 1 FROM people p WHERE p.employee_id = reviews.employee_id AND p.status <> 'absent')`, ""
+	}
+	_, err = pt.tx.ExecContext(ctx, `UPDATE reviews`+index+` SET escalation_level = `+level+`
 		WHERE status IN ('open', 'acknowledged') AND escalation_level < 2 AND due_on <= `+q.date(e1)+` AND escalation_level < `+level+`
-		AND employee_id IN (SELECT employee_id FROM people WHERE status <> 'absent')`+q.scope("employee_id", only), q.args...)
+		AND `+present+q.scope("employee_id", only), q.args...)
 	if err != nil {
 		return total, fmt.Errorf("store: escalation levels: %w", err)
 	}

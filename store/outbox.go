@@ -124,11 +124,17 @@ func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgent
 	return st, err
 }
 
+// dropStale drops the pending items that no longer need telling. It looks
+// up each pending item's review and person, so that its cost follows the
+// pending items, not the force: the urgent loop runs it every few seconds,
+// and reading every review and person each time kept an idle daemon busy
+// (and, on SQLite, its page cache full).
 func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND (
-		review_id IN (SELECT id FROM reviews WHERE status IN ('completed', 'cancelled'))
-		OR (event = 'reminder' AND review_id IN (SELECT id FROM reviews WHERE status = 'acknowledged'))
-		OR (event IN ('reminder', 'due', 'escalation') AND review_id IN (SELECT r.id FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE p.status = 'absent')))`)
+	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND EXISTS (
+		SELECT 1 FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE r.id = notifications.review_id AND (
+			r.status IN ('completed', 'cancelled')
+			OR (notifications.event = 'reminder' AND r.status = 'acknowledged')
+			OR (notifications.event IN ('reminder', 'due', 'escalation') AND p.status = 'absent')))`)
 	if err != nil {
 		return 0, fmt.Errorf("store: drop stale notifications: %w", err)
 	}
@@ -151,6 +157,7 @@ func (s *Store) buildChunk(ctx context.Context, tx *sqlx.Tx, now time.Time, urge
 	if err != nil {
 		return fmt.Errorf("store: outbox items: %w", err)
 	}
+	var groups []carried
 	for _, r := range rcpts {
 		var mine []PendingItem
 		for len(items) > 0 && items[0].RecipientRole == r.Role && items[0].RecipientID == r.ID {
@@ -163,37 +170,87 @@ func (s *Store) buildChunk(ctx context.Context, tx *sqlx.Tx, now time.Time, urge
 		if err != nil {
 			return err
 		}
-		if err := s.addMessages(ctx, tx, now, msgs, mine); err != nil {
-			return err
-		}
+		groups = append(groups, carried{msgs: msgs, items: mine})
 		st.Items += len(mine)
 		st.Messages += len(msgs)
 	}
-	return nil
+	return s.addMessageGroups(ctx, tx, now, groups)
+}
+
+// carried is a recipient's messages and the items they carry.
+type carried struct {
+	msgs  []NewMessage
+	items []PendingItem
 }
 
 // addMessages inserts the messages that carry items and marks the items batched.
 func (s *Store) addMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []NewMessage, items []PendingItem) error {
-	ids := make([]any, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
+	return s.addMessageGroups(ctx, tx, now, []carried{{msgs: msgs, items: items}})
+}
+
+// messageBatch is how many messages one INSERT carries: a message's body
+// lists up to MaxItems items, so a statement stays a few MB.
+const messageBatch = 64
+
+// addMessageGroups inserts every group's messages, each carrying all of
+// its group's items, and marks the items batched: a few statements for a
+// whole chunk of recipients, not three per message (a national digest has
+// tens of thousands of messages).
+func (s *Store) addMessageGroups(ctx context.Context, tx *sqlx.Tx, now time.Time, groups []carried) error {
+	var msgs []NewMessage
+	for _, g := range groups {
+		msgs = append(msgs, g.msgs...)
 	}
-	for _, m := range msgs {
-		var id int64
-		err := tx.GetContext(ctx, &id, `INSERT INTO messages (delivery_id, recipient_role, recipient_id, channel, address, body, next_attempt_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			m.DeliveryID, m.Recipient.Role, m.Recipient.ID, m.Channel, m.Address, m.Body, now.UTC())
+	ids, err := s.insertMessages(ctx, tx, now, msgs)
+	if err != nil {
+		return err
+	}
+	var rows [][]any
+	var batched []any
+	for _, g := range groups {
+		for _, m := range g.msgs {
+			for _, it := range g.items {
+				rows = append(rows, []any{ids[m.DeliveryID], it.ID})
+			}
+		}
+		for _, it := range g.items {
+			batched = append(batched, it.ID)
+		}
+	}
+	if err := s.insertRows(ctx, tx, "INSERT INTO message_items (message_id, notification_id) VALUES ", 2, rows); err != nil {
+		return fmt.Errorf("store: add message items: %w", err)
+	}
+	return s.markBatched(ctx, tx, batched)
+}
+
+// insertMessages inserts msgs and returns their ids by delivery id.
+func (s *Store) insertMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []NewMessage) (map[string]int64, error) {
+	ids := make(map[string]int64, len(msgs))
+	for len(msgs) > 0 {
+		n := min(len(msgs), messageBatch)
+		args := make([]any, 0, n*8)
+		for _, m := range msgs[:n] {
+			args = append(args, m.DeliveryID, m.Recipient.Role, m.Recipient.ID, m.Channel, m.Address, m.Body, now.UTC(), now.UTC())
+		}
+		var got []struct {
+			ID         int64  `db:"id"`
+			DeliveryID string `db:"delivery_id"`
+		}
+		err := tx.SelectContext(ctx, &got, `INSERT INTO messages (delivery_id, recipient_role, recipient_id, channel, address, body, next_attempt_at, created_at)
+			VALUES `+s.valuesList(n, 8)+` RETURNING id, delivery_id`, args...)
 		if err != nil {
-			return fmt.Errorf("store: add message: %w", err)
+			return nil, fmt.Errorf("store: add message: %w", err)
 		}
-		rows := make([][]any, len(ids))
-		for i, nid := range ids {
-			rows[i] = []any{id, nid}
+		for _, g := range got {
+			ids[g.DeliveryID] = g.ID
 		}
-		if err := s.insertRows(ctx, tx, "INSERT INTO message_items (message_id, notification_id) VALUES ", 2, rows); err != nil {
-			return fmt.Errorf("store: add message items: %w", err)
-		}
+		msgs = msgs[n:]
 	}
+	return ids, nil
+}
+
+// markBatched marks pending items batched, all or none.
+func (s *Store) markBatched(ctx context.Context, tx *sqlx.Tx, ids []any) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		q := &query{s: s}

@@ -74,6 +74,33 @@ func Open(ctx context.Context, dbURL string) (*Store, error) {
 	return st, nil
 }
 
+// ReleaseMemory hands back the memory the database holds in this process
+// beyond what it is using: on SQLite, the page cache (up to 64 MiB, filled
+// by a planning run that reads whole tables) lives here, not in a server.
+// A daemon calls it after a run, so that it idles small.
+func (s *Store) ReleaseMemory(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	// Shrinking the cache's limit frees the pages above it at once; the
+	// limit is then restored, and pages come back only as a run needs them.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: release memory: %w", err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"PRAGMA cache_size = -2000", "PRAGMA shrink_memory", "PRAGMA cache_size = " + sqliteCacheSize} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: release memory: %w", err)
+		}
+	}
+	return nil
+}
+
+// sqliteCacheSize is SQLite's page cache, in KiB when negative: 64 MiB,
+// because the planner reads whole tables in key order.
+const sqliteCacheSize = "-65536"
+
 func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 	switch {
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
@@ -93,7 +120,7 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "cache_size(-65536)") // 64 MiB: the planner reads whole tables in key order
+		q.Add("_pragma", "cache_size("+sqliteCacheSize+")")
 		q.Set("_time_format", "sqlite")
 		q.Set("_txlock", "immediate")
 		return "sqlite", "file:" + path + "?" + q.Encode(), SQLite, nil

@@ -150,6 +150,21 @@ func binDir() (string, error) {
 	return "", fmt.Errorf("initdb not found on PATH or under /usr/lib/postgresql/*/bin (install Debian's postgresql, or set TEST_DATABASE_URL)")
 }
 
+// Tool returns the path of a PostgreSQL client program (psql, say) from
+// the same installation whose initdb starts the throwaway clusters, so that
+// a benchmark's client matches its server.
+func Tool(name string) (string, error) {
+	dir, err := binDir()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		return exec.LookPath(name)
+	}
+	return p, nil
+}
+
 func version(dir string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
 	return n
