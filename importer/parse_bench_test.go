@@ -34,8 +34,9 @@ func BenchmarkParseValidate(b *testing.B) {
 			restart := func() {
 				in = newReader(bytes.NewReader(data))
 				var ps []Problem
-				if lay, ps = readHeader(in, k, nil, &Report{}); len(ps) > 0 {
-					b.Fatal(ps)
+				var err error
+				if lay, ps, err = readHeader(in, k, nil, &Report{}); len(ps) > 0 || err != nil {
+					b.Fatal(ps, err)
 				}
 			}
 			restart()
