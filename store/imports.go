@@ -619,8 +619,18 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 	if err := it.s.planLock(ctx, it.tx); err != nil {
 		return 0, err
 	}
-	if err := it.forgetImported(ctx, true); err != nil {
-		return 0, err
+	// Who the rows concern is forgotten by name, unless they are so many
+	// that forgetting everyone is cheaper (a first import, a snapshot that
+	// changes much), or nothing changes.
+	changes := d.Created + d.Updated
+	if snapshot {
+		changes += d.Absent
+	}
+	byName := changes > 0 && changes <= forgetByNameUpTo
+	if byName {
+		if err := it.forgetImported(ctx, true); err != nil {
+			return 0, err
+		}
 	}
 	if err := it.merge(ctx, run.AsOf, d); err != nil {
 		return 0, err
@@ -630,8 +640,15 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 			return 0, err
 		}
 	}
-	if err := it.forgetImported(ctx, false); err != nil {
-		return 0, err
+	switch {
+	case byName:
+		if err := it.forgetImported(ctx, false); err != nil {
+			return 0, err
+		}
+	case changes > 0:
+		if _, err := it.tx.ExecContext(ctx, `DELETE FROM plan_state`); err != nil {
+			return 0, fmt.Errorf("store: forget plan state: %w", err)
+		}
 	}
 	var id int64
 	err := it.tx.QueryRowxContext(ctx, `INSERT INTO import_runs
@@ -709,6 +726,10 @@ func (it *ImportTx) endAbsent(ctx context.Context, asOf civil.Date) error {
 // maxAffected bounds the people AffectedPeople lists; past it, a full plan
 // is cheaper than planning a list.
 const maxAffected = 20000
+
+// forgetByNameUpTo is the most changed rows whose people an import forgets
+// by name; past it, it forgets everyone (a variable for the tests).
+var forgetByNameUpTo = maxAffected
 
 // AffectedPeople returns the employee ids the staged rows concern, or
 // all = true when the import concerns everyone (posts, or very many people).

@@ -1,0 +1,4 @@
+package store
+
+// ForgetByNameUpTo lets a test make an import forget everyone.
+var ForgetByNameUpTo = &forgetByNameUpTo
