@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"vettingd/boundedfile"
 	"vettingd/importer"
 	"vettingd/scheduler"
 	"vettingd/store"
@@ -97,7 +97,7 @@ func (a *app) openInput(file string) (io.ReadCloser, string, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() {
-		err = fmt.Errorf("it is %s, not a file (to import from a pipe or a device, give - and send it to standard input)", fileType(st.Mode()))
+		err = fmt.Errorf("it is %s, not a file (to import from a pipe or a device, give - and send it to standard input)", boundedfile.Kind(st.Mode()))
 	}
 	if err != nil {
 		f.Close()
@@ -114,21 +114,6 @@ func plainName(path string) error {
 		return usageErr("the file name %q contains a control character (a newline, a tab or a NUL): rename the file", path)
 	}
 	return nil
-}
-
-// fileType names what a path is when it is not a regular file.
-func fileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a regular file"
 }
 
 func unwrapPath(err error) error {

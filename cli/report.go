@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"vettingd/boundedfile"
 	"vettingd/report"
 )
 
@@ -75,7 +76,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 			return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 		}
 		if !st.Mode().IsRegular() {
-			return fmt.Errorf("cannot write %s: it is %s, not a file (-o - writes to standard output)", path, fileType(st.Mode()))
+			return fmt.Errorf("cannot write %s: it is %s, not a file (-o - writes to standard output)", path, boundedfile.Kind(st.Mode()))
 		}
 		path = real
 	}

@@ -5,16 +5,17 @@
 package config
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"vettingd/boundedfile"
 )
 
 // Config is the daemon's and the CLI's configuration.
@@ -245,17 +246,12 @@ const maxSecret = 64 << 10
 // allowed (a secret manager's process substitution), so it is not refused
 // for not being a regular file.
 func readSecret(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecret+1))
+	b, err := boundedfile.Read(path, maxSecret)
 	switch {
+	case errors.Is(err, boundedfile.ErrTooLarge):
+		return nil, fmt.Errorf("%s is larger than %d bytes: is it the right file?", path, maxSecret)
 	case err != nil:
 		return nil, fmt.Errorf("cannot be read: %w", err)
-	case len(b) > maxSecret:
-		return nil, fmt.Errorf("%s is larger than %d bytes: is it the right file?", path, maxSecret)
 	}
 	return b, nil
 }

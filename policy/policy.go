@@ -5,8 +5,8 @@ package policy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
+
+	"vettingd/boundedfile"
 )
 
 // Policy is the effective policy.
@@ -210,12 +212,12 @@ func readPolicy(path string) ([]byte, error) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("policy %s: not a regular file", path)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
+	b, err := boundedfile.ReadFrom(f, maxFile)
 	switch {
+	case errors.Is(err, boundedfile.ErrTooLarge):
+		return nil, fmt.Errorf("policy %s: larger than %d bytes: is it the policy file?", path, maxFile)
 	case err != nil:
 		return nil, fmt.Errorf("policy: %w", err)
-	case len(b) > maxFile:
-		return nil, fmt.Errorf("policy %s: larger than %d bytes: is it the policy file?", path, maxFile)
 	}
 	return b, nil
 }

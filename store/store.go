@@ -16,6 +16,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
 	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+
+	"vettingd/boundedfile"
 )
 
 // Dialect names a backend.
@@ -113,7 +115,7 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 		// SQLite would wait for ever on a FIFO, and write its journal beside
 		// a device (/dev/null-wal) or fail obscurely on a directory.
 		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-			return "", "", "", fmt.Errorf("store: sqlite:%s is not a database file (it is a %s)", path, fileKind(st.Mode()))
+			return "", "", "", fmt.Errorf("store: sqlite:%s is not a database file (it is %s)", path, boundedfile.Kind(st.Mode()))
 		}
 		q := url.Values{}
 		q.Add("_pragma", "foreign_keys(1)")
@@ -127,18 +129,6 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 	default:
 		return "", "", "", fmt.Errorf("store: database URL must start with postgres:// or sqlite: (got %q)", redactURL(dbURL))
 	}
-}
-
-func fileKind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
 }
 
 // redactURL hides a password in a database URL so that it can be printed.

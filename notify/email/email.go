@@ -8,13 +8,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"strconv"
 
 	mail "github.com/wneessen/go-mail"
 
+	"vettingd/boundedfile"
 	"vettingd/notify"
 	"vettingd/store"
 )
@@ -133,17 +132,12 @@ const maxCA = 4 << 20
 // readCA reads the CA file, at most maxCA bytes (a path to /dev/zero by
 // mistake must not fill memory).
 func readCA(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("CA file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxCA+1))
+	b, err := boundedfile.Read(path, maxCA)
 	switch {
+	case errors.Is(err, boundedfile.ErrTooLarge):
+		return nil, fmt.Errorf("CA file %s is larger than %d bytes", path, maxCA)
 	case err != nil:
 		return nil, fmt.Errorf("CA file: %w", err)
-	case len(b) > maxCA:
-		return nil, fmt.Errorf("CA file %s is larger than %d bytes", path, maxCA)
 	}
 	return b, nil
 }
