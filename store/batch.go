@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"vettingd/civil"
 )
 
 // valuesList returns "($1, $2), ($3, $4)…" for n rows of width columns;
@@ -52,4 +54,32 @@ func (s *Store) insertRows(ctx context.Context, tx *sqlx.Tx, prefix string, widt
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// insertMany inserts rows into table's columns (", "-separated): with COPY
+// on PostgreSQL, in multi-row INSERTs on SQLite.
+func (s *Store) insertMany(ctx context.Context, tx *sqlx.Tx, table, columns string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if s.dialect == SQLite {
+		return s.insertRows(ctx, tx, "INSERT INTO "+table+" ("+columns+") VALUES ", len(rows[0]), rows)
+	}
+	stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+columns+") FROM STDIN")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		for i, v := range r {
+			if d, ok := v.(civil.Date); ok { // COPY sends text; a civil.Date is a driver.Valuer
+				r[i], _ = d.Value()
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return err
+		}
+	}
+	_, err = stmt.ExecContext(ctx)
+	return err
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-
-	"vettingd/civil"
 )
 
 // Apply writes one chunk's changes: closing first (so that the one-open
@@ -61,32 +59,9 @@ func (pt *PlanTx) Apply(ctx context.Context, changes []ReviewChange) error {
 
 const newReviewColumns = "kind, employee_id, reason, source_ref, due_on, opens_on, assignee_role, assignee_id, created_on, created_at, updated_at"
 
-// create inserts new reviews: with COPY on PostgreSQL, in multi-row
-// INSERTs on SQLite.
+// create inserts new reviews.
 func (pt *PlanTx) create(ctx context.Context, rows [][]any) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	if pt.s.dialect == SQLite {
-		return pt.s.insertRows(ctx, pt.tx, "INSERT INTO reviews ("+newReviewColumns+") VALUES ", 11, rows)
-	}
-	stmt, err := pt.tx.PrepareContext(ctx, "COPY reviews ("+newReviewColumns+") FROM STDIN")
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, r := range rows {
-		for i, v := range r {
-			if d, ok := v.(civil.Date); ok {
-				r[i], _ = d.Value()
-			}
-		}
-		if _, err := stmt.ExecContext(ctx, r...); err != nil {
-			return err
-		}
-	}
-	_, err = stmt.ExecContext(ctx)
-	return err
+	return pt.s.insertMany(ctx, pt.tx, "reviews", newReviewColumns, rows)
 }
 
 func nullable(s string) any {

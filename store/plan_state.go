@@ -92,35 +92,15 @@ func (pt *PlanTx) remember(ctx context.Context, people []PlanPerson, replace boo
 			return fmt.Errorf("store: plan state: %w", err)
 		}
 	}
-	until := func(p PlanPerson) any {
-		if p.ValidUntil.IsZero() {
-			return nil
+	rows := make([][]any, len(people))
+	for i, p := range people {
+		var until any // NULL: for good
+		if !p.ValidUntil.IsZero() {
+			until = p.ValidUntil
 		}
-		v, _ := p.ValidUntil.Value()
-		return v
+		rows[i] = []any{p.EmployeeID, pt.AsOf, until}
 	}
-	from, _ := pt.AsOf.Value()
-	if pt.s.dialect == SQLite {
-		rows := make([][]any, len(people))
-		for i, p := range people {
-			rows[i] = []any{p.EmployeeID, from, until(p)}
-		}
-		if err := pt.s.insertRows(ctx, pt.tx, `INSERT INTO plan_state (employee_id, valid_from, valid_until) VALUES `, 3, rows); err != nil {
-			return fmt.Errorf("store: plan state: %w", err)
-		}
-		return nil
-	}
-	stmt, err := pt.tx.PrepareContext(ctx, pq.CopyIn("plan_state", "employee_id", "valid_from", "valid_until"))
-	if err != nil {
-		return fmt.Errorf("store: plan state: %w", err)
-	}
-	defer stmt.Close()
-	for _, p := range people {
-		if _, err := stmt.ExecContext(ctx, p.EmployeeID, from, until(p)); err != nil {
-			return fmt.Errorf("store: plan state: %w", err)
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
+	if err := pt.s.insertMany(ctx, pt.tx, "plan_state", "employee_id, valid_from, valid_until", rows); err != nil {
 		return fmt.Errorf("store: plan state: %w", err)
 	}
 	return nil
