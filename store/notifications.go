@@ -34,14 +34,24 @@ const (
 // so the items and the change that owes them commit together. With only
 // non-empty, just those people's reviews are considered. It returns how
 // many items it added.
+//
+// A review's notified flag and escalation level say which of its openings
+// and escalations are owed already. The plan's own new reviews are written
+// with the values they will have once this has run (see owedAtOnce), and are
+// read here as neither notified nor escalated.
 func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, only []string) (int, error) {
 	e1, e2 := pt.AsOf.AddDays(-rules.EscalateSupervisorDays), pt.AsOf.AddDays(-rules.EscalateUnitDays)
 	total := 0
 	for _, owed := range owedItems {
 		q := &query{s: pt.s}
 		asOf, now := q.date(pt.AsOf), q.arg(pt.now)
-		sel := owed(q, owedParams{rules: rules, asOf: asOf, reminderEnd: pt.AsOf.AddDays(rules.ReminderDays), e1: e1, e2: e2,
-			live: `r.status IN ('open', 'acknowledged') AND r.opens_on <= ` + asOf + q.scope("r.employee_id", only)})
+		o := owedParams{rules: rules, asOf: asOf, reminderEnd: pt.AsOf.AddDays(rules.ReminderDays), e1: e1, e2: e2,
+			live: `r.status IN ('open', 'acknowledged') AND r.opens_on <= ` + asOf + q.scope("r.employee_id", only)}
+		sel := owed.sel(q, o)
+		if owed.flagged {
+			o.fresh = q.arg(pt.lastOld)
+			sel += ` UNION ALL ` + owed.sel(q, o)
+		}
 		res, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
 			SELECT id, event, role, who, event = 'urgent', `+asOf+`, `+now+` FROM (`+sel+`) AS owed
 			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) DO NOTHING`, q.args...)
@@ -83,58 +93,91 @@ type owedParams struct {
 	live        string // the condition on r of an open review that has opened
 	reminderEnd civil.Date
 	e1, e2      civil.Date // due on or before: overdue enough for each escalation
+	// fresh, when set, is the placeholder of the last review id before the
+	// plan: the item is selected from the plan's own reviews, as if neither
+	// notified nor escalated, rather than by their flags.
+	fresh string
+}
+
+// reviews is the FROM of a flagged item: the reviews through the partial
+// index that holds the ones whose flag is unset, or the plan's own.
+// (NOT INDEXED leaves SQLite the range of rowids.)
+func (o owedParams) reviews(q *query, index string) string {
+	if o.fresh == "" {
+		return "reviews r" + q.s.indexedBy(index)
+	}
+	if q.s.dialect == SQLite {
+		return "reviews r NOT INDEXED"
+	}
+	return "reviews r"
+}
+
+// unset is the condition that a review's flag is unset (it is not yet
+// notified; its escalation level is below level), or that it is the plan's own.
+func (o owedParams) unset(flag string) string {
+	if o.fresh != "" {
+		return "r.id > " + o.fresh
+	}
+	return flag
 }
 
 // owedItems each select the items of one kind owed now, as (id, event,
-// role, who), with their own placeholders.
-var owedItems = []func(q *query, o owedParams) string{
+// role, who), with their own placeholders. A flagged one reads a review's
+// notified flag or escalation level.
+var owedItems = []struct {
+	flagged bool
+	sel     func(q *query, o owedParams) string
+}{
 	// The opening, to the assignee; to the vetting unit at once for the urgent kinds.
-	func(q *query, o owedParams) string {
+	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, CASE WHEN r.kind = 'supervisor_briefing' THEN 'briefing' WHEN ` + recipientRole + ` = 'vetting_unit' AND r.kind IN ` +
 			q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
-			FROM reviews r` + q.s.indexedBy("reviews_unnotified") + ` WHERE ` + o.live + ` AND NOT r.notified`
-	},
+			FROM ` + o.reviews(q, "reviews_unnotified") + ` WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified")
+	}},
 	// The vetting unit hears of every new gap, triggered review and draw.
-	func(q *query, o owedParams) string {
+	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, CASE WHEN r.kind IN ` + q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event,
-			'vetting_unit' AS role, '' AS who FROM reviews r` + q.s.indexedBy("reviews_unnotified") + ` WHERE ` + o.live + ` AND NOT r.notified AND r.kind IN ` + q.list(o.rules.UnitCopyKinds)
-	},
+			'vetting_unit' AS role, '' AS who FROM ` + o.reviews(q, "reviews_unnotified") + ` WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified") +
+			` AND r.kind IN ` + q.list(o.rules.UnitCopyKinds)
+	}},
 	// The person's current supervisor is told of a gap in their vetting.
-	func(q *query, o owedParams) string {
+	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'opened' AS event, 'supervisor' AS role, p.supervisor_id AS who
-			FROM reviews r` + q.s.indexedBy("reviews_unnotified") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
-			WHERE ` + o.live + ` AND NOT r.notified AND r.kind IN ` + q.list(o.rules.TellSupervisorKinds) + ` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
-	},
+			FROM ` + o.reviews(q, "reviews_unnotified") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
+			WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified") + ` AND r.kind IN ` + q.list(o.rules.TellSupervisorKinds) +
+			` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
+	}},
 	// A reminder before due: not once acknowledged, not for an absent
 	// person, and not when the review opened inside the reminder window.
-	func(q *query, o owedParams) string {
+	{false, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'reminder' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
 			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.status = 'open' AND r.due_on > ` + o.asOf + ` AND r.due_on <= ` + q.date(o.reminderEnd) +
 			` AND r.opens_on < ` + q.s.addDays("r.due_on", -o.rules.ReminderDays)
-	},
+	}},
 	// On the due date or, after downtime, until the first escalation.
-	func(q *query, o owedParams) string {
+	{false, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'due' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
 			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.due_on <= ` + o.asOf + ` AND r.due_on > ` + q.date(o.e1) + ` AND r.opens_on < r.due_on`
-	},
+	}},
 	// Overdue: the assignee's own supervisor (the vetting unit when they
 	// have none). A unit's own review waits for the second level. (The
 	// level below 2 as well as below 1 lets SQLite use the partial index.)
-	func(q *query, o owedParams) string {
+	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'escalation' AS event, CASE WHEN s.employee_id IS NULL THEN 'vetting_unit' ELSE 'supervisor' END AS role,
 			COALESCE(s.employee_id, '') AS who
-			FROM reviews r` + q.s.indexedBy("reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
+			FROM ` + o.reviews(q, "reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
 			LEFT JOIN people s ON s.employee_id = a.supervisor_id AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)
-			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.escalation_level < 2 AND r.escalation_level < 1 AND r.assignee_role IN ('supervisor', 'owner') AND r.due_on <= ` + q.date(o.e1)
-	},
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND ` + o.unset("r.escalation_level < 2 AND r.escalation_level < 1") +
+			` AND r.assignee_role IN ('supervisor', 'owner') AND r.due_on <= ` + q.date(o.e1)
+	}},
 	// Overdue further: the vetting unit.
-	func(q *query, o owedParams) string {
+	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'escalation' AS event, 'vetting_unit' AS role, '' AS who
-			FROM reviews r` + q.s.indexedBy("reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id
-			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.escalation_level < 2 AND r.due_on <= ` + q.date(o.e2)
-	},
+			FROM ` + o.reviews(q, "reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id
+			WHERE ` + o.live + ` AND p.status <> 'absent' AND ` + o.unset("r.escalation_level < 2") + ` AND r.due_on <= ` + q.date(o.e2)
+	}},
 }
 
 // query counts placeholders for one statement built in pieces.

@@ -20,7 +20,11 @@ import (
 // UseRules declares the fingerprint of the rules and policy the plan
 // applies. Under a fingerprint other than the stored one, every person is
 // forgotten, so that the next full pass plans everyone under the new rules.
-func (pt *PlanTx) UseRules(ctx context.Context, fingerprint string) error {
+// The notification rules are those the plan's notifications will be owed
+// under: new reviews are written as those make them.
+func (pt *PlanTx) UseRules(ctx context.Context, fingerprint string, notify NotifyRules) error {
+	pt.notify, pt.notifying = notify, true
+	pt.escalate1, pt.escalate2 = pt.AsOf.AddDays(-notify.EscalateSupervisorDays), pt.AsOf.AddDays(-notify.EscalateUnitDays)
 	if pt.rules == fingerprint {
 		return nil
 	}

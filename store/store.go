@@ -188,13 +188,16 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // noJIT turns PostgreSQL's JIT compiler off for a transaction. The row
 // estimates of recursive and set-based checks over a fresh staging table
 // are far too high, and JIT then spends longer compiling than the query
-// takes to run.
-func (s *Store) noJIT(ctx context.Context, tx *sqlx.Tx) error {
+// takes to run. Further settings ("name = value") apply to the
+// transaction too.
+func (s *Store) noJIT(ctx context.Context, tx *sqlx.Tx, more ...string) error {
 	if s.dialect != Postgres {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off"); err != nil {
-		return fmt.Errorf("store: %w", err)
+	for _, set := range append([]string{"jit = off"}, more...) {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL "+set); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
 	}
 	return nil
 }
