@@ -2,6 +2,9 @@ package bench
 
 import (
 	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,4 +58,69 @@ func copyFloor(b *testing.B, backend, dbURL, file string) (time.Duration, string
 	took := time.Since(start)
 	run("DROP TABLE copy_floor;\n")
 	return took, "sqlite3 .import into a bare table"
+}
+
+// psqlTimed runs a psql script on dbURL and returns the time psql's own
+// \timing reports for its commands, summed: the script turns it on just
+// around what is to be measured.
+func psqlTimed(b *testing.B, dbURL, script string) time.Duration {
+	b.Helper()
+	psql, err := storetest.Tool("psql")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(psql, dbURL, "-q", "-X", "-v", "ON_ERROR_STOP=1")
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("psql: %v: %s", err, out)
+	}
+	var took time.Duration
+	for _, m := range psqlTime.FindAllStringSubmatch(string(out), -1) {
+		ms, _ := strconv.ParseFloat(m[1], 64)
+		took += time.Duration(ms * float64(time.Millisecond))
+	}
+	if took == 0 {
+		b.Fatalf("psql timed nothing: %s", out)
+	}
+	return took
+}
+
+var psqlTime = regexp.MustCompile(`(?m)^Time: ([0-9.]+) ms`)
+
+// tableFloor times psql's \copy of the people file into the people table
+// itself, with its keys, indexes, checks and foreign keys (checked at once,
+// not at commit), in a transaction it then rolls back: the floor of any
+// load into that table, before any check of the file's own. The posts must
+// be imported and the people not yet.
+func tableFloor(b *testing.B, dbURL, file string) time.Duration {
+	b.Helper()
+	cols := strings.Join(importer.Columns("people"), ", ")
+	return psqlTimed(b, dbURL, `BEGIN;
+ALTER TABLE people ALTER first_imported_on SET DEFAULT CURRENT_DATE, ALTER updated_at SET DEFAULT now();
+SET CONSTRAINTS ALL IMMEDIATE;
+\timing on
+\copy people (`+cols+`) FROM '`+file+`' WITH (FORMAT csv, HEADER true)
+\timing off
+ROLLBACK;
+`)
+}
+
+// writesFloor times psql's \copy of every row a plan wrote (its reviews,
+// their notifications, the plan state) into those tables emptied, with
+// their keys and indexes, in a transaction it then rolls back: the floor of
+// any plan that has to write them.
+func writesFloor(b *testing.B, dbURL string) time.Duration {
+	b.Helper()
+	dir := b.TempDir()
+	tables := []string{"reviews", "notifications", "plan_state"}
+	var export, load strings.Builder
+	for _, t := range tables {
+		f := filepath.Join(dir, t+".copy")
+		export.WriteString(`\copy ` + t + ` TO '` + f + "'\n")
+		load.WriteString(`\copy ` + t + ` FROM '` + f + "'\n")
+	}
+	psqlTimed(b, dbURL, "\\timing on\n"+export.String())
+	return psqlTimed(b, dbURL, "BEGIN;\nTRUNCATE "+strings.Join(tables, ", ")+" CASCADE;\nSET CONSTRAINTS ALL IMMEDIATE;\n\\timing on\n"+
+		load.String()+"\\timing off\nROLLBACK;\n")
 }

@@ -86,6 +86,10 @@ func measure(b *testing.B, backend, bin string, f *force, delta map[string]strin
 
 	step("imports")
 	for _, kind := range synth.Kinds() {
+		if kind == "people" && backend == "postgres" {
+			step("table floor")
+			fig.tableFloor = tableFloor(b, dbURL, f.files[kind])
+		}
 		im := importBinary(b, bin, dbURL, kind, f.files[kind])
 		fig.importPeak = max(fig.importPeak, im.peak)
 		switch kind {
@@ -111,7 +115,11 @@ func measure(b *testing.B, backend, bin string, f *force, delta map[string]strin
 	step("full plan")
 	clearReviews(b, s) // the imports' own planning was stopped part way
 	res := timePlan(b, p, &fig.fullPlan)
-	fig.created = res.Created
+	fig.created, fig.owed = res.Created, res.Notifications
+	if backend == "postgres" {
+		step("writes floor")
+		fig.writesFloor = writesFloor(b, dbURL)
+	}
 	step("re-plan")
 	res = timePlan(b, p, &fig.replan)
 	fig.replanChanges = res.Created + res.Updated + res.Cancelled + res.Completed

@@ -18,10 +18,12 @@ type figures struct {
 	otherImports                   time.Duration // the five files of vetting events
 	floor                          time.Duration
 	floorHow                       string
+	tableFloor                     time.Duration // PostgreSQL only: \copy into the people table itself
 	importPeak                     int64 // the largest peak of any import
 
 	fullPlan, replan, replanDelta time.Duration
-	created, replanChanges        int
+	created, owed, replanChanges  int
+	writesFloor                   time.Duration // PostgreSQL only: \copy of what the full plan wrote
 	deltaPeople, deltaChanges     int
 
 	digest                  time.Duration
@@ -89,13 +91,21 @@ func (f *figures) table(pg *figures) []tableRow {
 	} else {
 		add("  floor", f.floorHow, "", "")
 	}
+	if f.tableFloor > 0 {
+		add("  floor: psql \\copy into the people table (keys, indexes, FKs)", secs(f.tableFloor)+", "+rate(f.people, f.tableFloor), "", "")
+		add("  import ÷ that floor", fmt.Sprintf("%.2f×", f.peopleImport.took.Seconds()/f.tableFloor.Seconds()), "", "")
+	}
 	timed(fmt.Sprintf("clearances import (%s rows)", count(f.clearances)), f.clearancesImport.took, ", "+rate(f.clearances, f.clearancesImport.took), 0,
 		func(p *figures) time.Duration { return p.clearancesImport.took })
 	timed(fmt.Sprintf("vetting-event imports (5 files, %s rows)", count(f.eventRows)), f.otherImports, "", 0,
 		func(p *figures) time.Duration { return p.otherImports })
 	add("import peak RSS (VmHWM, largest import)", mb(f.importPeak), "≤ "+mb(importRSSTarget), verdict(f.importPeak <= importRSSTarget))
-	timed("full plan from empty", f.fullPlan, fmt.Sprintf(" (%s reviews)", count(f.created)), fullPlanTarget,
+	timed("full plan from empty", f.fullPlan, fmt.Sprintf(" (%s reviews, %s notifications)", count(f.created), count(f.owed)), fullPlanTarget,
 		func(p *figures) time.Duration { return p.fullPlan })
+	if f.writesFloor > 0 {
+		add("  floor: psql \\copy of its rows into their tables (keys, indexes)", secs(f.writesFloor), "", "")
+		add("  plan ÷ that floor", fmt.Sprintf("%.2f×", f.fullPlan.Seconds()/f.writesFloor.Seconds()), "", "")
+	}
 	timed("re-plan, nothing changed", f.replan, changes(f.replanChanges), replanTarget,
 		func(p *figures) time.Duration { return p.replan })
 	timed(fmt.Sprintf("re-plan after 1%% changed (%s people)", count(f.deltaPeople)), f.replanDelta, changes(f.deltaChanges), 0,

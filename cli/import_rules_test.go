@@ -98,6 +98,30 @@ func TestSupervisorCycleThroughTheDatabaseIsRejected(t *testing.T) {
 	})
 }
 
+func TestAChainOfManagersEachListedTwiceIsRejectedByLine(t *testing.T) {
+	// Each of 60 managers in a chain appears twice: a walk of the tree that
+	// followed every listing would visit the bottom 2^60 times and never
+	// end; the file must be rejected for its duplicates, whole or as a delta.
+	var b strings.Builder
+	b.WriteString("employee_id,given_name,family_name,workforce_type,start_date,supervisor_id\n")
+	for i := range 60 {
+		boss := ""
+		if i > 0 {
+			boss = fmt.Sprintf("C%02d", i-1)
+		}
+		for range 2 {
+			fmt.Fprintf(&b, "C%02d,Pat,Doe,staff,2020-01-01,%s\n", i, boss)
+		}
+	}
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		for _, mode := range []string{"snapshot", "delta"} {
+			stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", b.String()), "--mode", mode)
+			lacks(t, stderr, `people.csv:3: employee_id "C00" appears again (first on line 2)`,
+				`people.csv:121: employee_id "C59" appears again (first on line 120)`, "rejected with 60 problems;")
+		}
+	})
+}
+
 func TestSnapshotEndingNoMoreThanTheFloorNeedsNoForce(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")

@@ -379,20 +379,21 @@ func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Prob
 	return it.problems(ctx, cyclesWithDatabase, "supervisor_id", false)
 }
 
-// reachedFromRoots peels the file's tree from its roots down, each person
-// once (a person on or under a circle is never reached, so nobody is
-// reached twice unless the file lists them twice).
+// reachedFromRoots peels the file's tree from its roots (whose supervisor
+// the file does not list) down, each person once: a person on or under a
+// circle is never reached, and UNION reaches a person the file lists twice
+// once (with UNION ALL, a chain of managers each listed twice would be
+// walked 2^depth times).
 const reachedFromRoots = `WITH RECURSIVE reached(id) AS (
-		SELECT s.employee_id FROM ` + stage + ` s WHERE s.supervisor_id IS NULL
-			OR NOT EXISTS (SELECT 1 FROM ` + stage + ` x WHERE x.employee_id = s.supervisor_id)
-		UNION ALL
+		SELECT s.employee_id FROM ` + stage + ` s LEFT JOIN ` + stage + ` x ON x.employee_id = s.supervisor_id WHERE x.employee_id IS NULL
+		UNION
 		SELECT s.employee_id FROM reached r JOIN ` + stage + ` s ON s.supervisor_id = r.id
 	)`
 
-// countReached counts the distinct people the peel reaches, and those in
-// the file: equal when nobody hangs from a circle (or supervises themself).
+// countReached counts the people the peel reaches, and those in the file:
+// equal when nobody hangs from a circle (or supervises themself).
 const countReached = reachedFromRoots + `
-	SELECT (SELECT COUNT(DISTINCT id) FROM reached), (SELECT COUNT(DISTINCT employee_id) FROM ` + stage + `)`
+	SELECT (SELECT COUNT(*) FROM reached), (SELECT COUNT(DISTINCT employee_id) FROM ` + stage + `)`
 
 // cyclesInFile names whom the peel of the file's tree does not reach:
 // they hang from a circle.
@@ -402,10 +403,11 @@ const cyclesInFile = reachedFromRoots + `
 
 // cyclesWithDatabase walks up from each staged person, following the file
 // where it names the supervisor and the database elsewhere: only a staged
-// edge can close a circle, and a delta is usually small.
+// edge can close a circle, and a delta is usually small. (UNION, as in the
+// peel, keeps a person the file lists twice from doubling the walk.)
 var cyclesWithDatabase = `WITH RECURSIVE walk(start, cur, depth) AS (
 		SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id <> employee_id
-		UNION ALL
+		UNION
 		SELECT w.start, CASE WHEN s.employee_id IS NOT NULL THEN s.supervisor_id ELSE p.supervisor_id END, w.depth + 1
 		FROM walk w LEFT JOIN ` + stage + ` s ON s.employee_id = w.cur LEFT JOIN people p ON p.employee_id = w.cur
 		WHERE w.cur <> w.start AND w.depth < ` + fmt.Sprint(maxChain) + `
@@ -635,7 +637,7 @@ func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d D
 	if err := it.merge(ctx, run.AsOf, d); err != nil {
 		return 0, err
 	}
-	if snapshot {
+	if snapshot && d.Absent > 0 {
 		if err := it.endAbsent(ctx, run.AsOf); err != nil {
 			return 0, err
 		}
