@@ -121,6 +121,15 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 		_ = tx.Rollback()
 		return nil, err
 	}
+	// The plan lock, from the start: a delta keeps the stored values of the
+	// columns its file lacks, and must read them after any other import
+	// (or planning transaction) that changes them has committed, not
+	// before, or it would write the old values back. Imports are rare and
+	// arrive whole (over HTTP, in a temporary file first), so they queue.
+	if err := s.planLock(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
 	if err := it.roomForStage(ctx); err != nil {
 		_ = tx.Rollback()
 		return nil, err
@@ -618,9 +627,6 @@ func (it *ImportTx) count(ctx context.Context, where string, asOf civil.Date) (i
 // ends or closes what a snapshot no longer lists, records the run and its
 // audit entry, and returns the run's id. It does not commit.
 func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d Diff) (int64, error) {
-	if err := it.s.planLock(ctx, it.tx); err != nil {
-		return 0, err
-	}
 	// Who the rows concern is forgotten by name, unless they are so many
 	// that forgetting everyone is cheaper (a first import, a snapshot that
 	// changes much), or nothing changes.
