@@ -16,11 +16,14 @@ type held struct {
 // latestByLevel returns, per level, the latest decision by decided_on.
 // Clearances arrive ordered by level, decided_on and ref, so the last wins.
 func (f *facts) latestByLevel() map[string]held {
-	out := map[string]held{}
-	for _, c := range f.p.Clearances {
-		out[c.Level] = held{c: c, expiry: f.expiry(c)}
+	if f.latest != nil {
+		return f.latest
 	}
-	return out
+	f.latest = make(map[string]held, len(f.p.Clearances))
+	for _, c := range f.p.Clearances {
+		f.latest[c.Level] = held{c: c, expiry: f.expiry(c)}
+	}
+	return f.latest
 }
 
 // expiry is a clearance's explicit expires_on, or decided_on plus the
@@ -39,16 +42,19 @@ func isGrant(decision string) bool {
 // currentClearances are the levels a current person holds on the as-of
 // date: the latest decision of the level is a grant whose expiry is after it.
 func (f *facts) currentClearances() []held {
+	if f.heldSet {
+		return f.holding
+	}
+	f.heldSet = true
 	if !f.current() {
 		return nil
 	}
-	var out []held
 	for _, h := range f.latestByLevel() {
 		if isGrant(h.c.Decision) && h.expiry.After(f.asOf) {
-			out = append(out, h)
+			f.holding = append(f.holding, h)
 		}
 	}
-	return out
+	return f.holding
 }
 
 // revettings: the latest grant of each level that satisfies one of the

@@ -43,6 +43,11 @@ type facts struct {
 	pol    *policy.Policy
 	asOf   civil.Date
 	closed map[histKey]civil.Date // (kind, source, assignee) → last completed (zero if only cancelled)
+	// latest and held remember latestByLevel and currentClearances, which
+	// several rules ask for (each once per person, not once per rule).
+	latest  map[string]held
+	holding []held
+	heldSet bool
 }
 
 type histKey struct{ kind, source, assignee string }

@@ -97,7 +97,7 @@ func (p *Planner) notifyRules() store.NotifyRules {
 }
 
 func (p *Planner) apply(ctx context.Context, pt *store.PlanTx, people []store.PlanPerson) error {
-	var changes []store.ReviewChange
+	changes := make([]store.ReviewChange, 0, 3*len(people)) // a first plan makes two or three each
 	for i := range people {
 		person := &people[i]
 		changes = append(changes, Diff(person, Evaluate(person, &p.Policy, pt.AsOf), &p.Policy, pt.AsOf)...)

@@ -16,7 +16,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 			absent[people[i].EmployeeID] = true
 		}
 	}
-	var creates [][]any
+	creates := make([][]any, 0, len(changes))
 	var line []byte // the change's line in the audit digest
 	for _, c := range changes {
 		var err error
