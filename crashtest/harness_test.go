@@ -193,6 +193,18 @@ func upTo(r *rand.Rand, d time.Duration) time.Duration {
 	return time.Duration(r.Int64N(int64(d)))
 }
 
+// spread returns a random delay in the i-th of n equal parts of [0, d):
+// n runs so timed cover the whole of d, early and late, on any machine and
+// with any seed, where n random ones could all fall on one side of a commit.
+func spread(r *rand.Rand, i, n int, d time.Duration) time.Duration {
+	part := d / time.Duration(n)
+	return time.Duration(i)*part + upTo(r, max(part, 1))
+}
+
+// enoughRuns is the fewest runs after which a test insists that its kills
+// fell on both sides of what it kills.
+const enoughRuns = 10
+
 var cloneSeq atomic.Int64
 
 // clone copies the database at dbURL into a new one, and returns its URL

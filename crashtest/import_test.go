@@ -30,7 +30,7 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 		for i := range *runsFlag {
 			c := cases[i%len(cases)]
 			db, drop := clone(t, c.base)
-			k := runKilled(t, db, nil, upTo(r, c.took*6/5), c.args()...)
+			k := runKilled(t, db, nil, spread(r, i, *runsFlag, c.took*6/5), c.args()...)
 			got := storetest.Dump(t, db)
 			var outcome string
 			tl := ""
@@ -63,6 +63,13 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 			drop()
 		}
 		t.Logf("%d runs in %v: %v", *runsFlag, time.Since(start).Round(time.Millisecond), outcomes)
+		if *runsFlag >= enoughRuns {
+			for _, c := range cases {
+				if outcomes[c.kind+": nothing"] == 0 || outcomes[c.kind+": nothing"] == *runsFlag/len(cases) {
+					t.Errorf("the %s import's kills all fell on one side of its commit (%v): they test nothing", c.kind, outcomes)
+				}
+			}
+		}
 	})
 }
 

@@ -41,7 +41,7 @@ func TestKilledPlanNeitherDuplicatesNorLoses(t *testing.T) {
 		start := time.Now()
 		for i := range *runsFlag {
 			db, drop := clone(t, dbURL)
-			k := runKilled(t, db, nil, upTo(r, took*6/5), plan...)
+			k := runKilled(t, db, nil, spread(r, i, *runsFlag, took*6/5), plan...)
 			// One transaction: every review or none.
 			switch n := storetest.Count(t, db, "reviews"); {
 			case n == 0:
@@ -65,6 +65,9 @@ func TestKilledPlanNeitherDuplicatesNorLoses(t *testing.T) {
 			drop()
 		}
 		t.Logf("%d runs in %v; the killed plan had made: %v", *runsFlag, time.Since(start).Round(time.Millisecond), outcomes)
+		if *runsFlag >= enoughRuns && (outcomes["nothing"] == 0 || outcomes["all"] == 0) {
+			t.Errorf("the plan's kills all fell on one side of its commit (%v): they test nothing", outcomes)
+		}
 	})
 }
 
