@@ -217,7 +217,7 @@ func (s *Store) addMessageGroups(ctx context.Context, tx *sqlx.Tx, now time.Time
 			batched = append(batched, it.ID)
 		}
 	}
-	if err := s.insertRows(ctx, tx, "INSERT INTO message_items (message_id, notification_id) VALUES ", 2, rows); err != nil {
+	if err := s.insertMany(ctx, tx, "message_items", "message_id, notification_id", rows); err != nil {
 		return fmt.Errorf("store: add message items: %w", err)
 	}
 	return s.markBatched(ctx, tx, batched)
