@@ -183,6 +183,9 @@ func TestMoversLeaversAndNewClearances(t *testing.T) {
 		if len(cancelled) == 0 {
 			t.Errorf("the leaver's reviews were not cancelled")
 		}
+		if got := storetest.Query(t, dbURL, `SELECT DISTINCT cancel_reason || ' ' || cancelled_on FROM reviews WHERE employee_id = 'E6' AND cancel_reason <> 'resolved'`); len(got) != 1 || got[0] != "leaver 2026-11-09" {
+			t.Errorf("the leaver's reviews were cancelled with %q, want as a leaver on the plan's date", got)
+		}
 		// A week later the gap keeps its date; then a clearance closes it and renews E2's RV.
 		must(t, dbURL, "plan", "--as-of", "2026-11-16")
 		if g := find(t, reviews(t, dbURL), "E5", "vetting_gap", "post:P3:NPPV3"); g.DueOn != "2026-11-09" {
@@ -195,6 +198,9 @@ func TestMoversLeaversAndNewClearances(t *testing.T) {
 		}
 		if r := find(t, rs, "E2", "revetting", "C2"); r.Status != "completed" || r.Outcome == nil || *r.Outcome != "renewed" {
 			t.Errorf("old revetting %v, want completed renewed", r)
+		}
+		if got := storetest.Query(t, dbURL, `SELECT completed_by || ' ' || completed_on FROM reviews WHERE source_ref = 'C2' AND kind = 'revetting'`); len(got) != 1 || got[0] != "vettingd 2026-11-17" {
+			t.Errorf("the old revetting was completed %q, want by vettingd on the renewal's date", got)
 		}
 		if r := find(t, rs, "E2", "revetting", "C10"); r.Status != "open" || r.DueOn != "2036-11-17" {
 			t.Errorf("new revetting %v", r)

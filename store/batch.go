@@ -83,3 +83,13 @@ func (s *Store) insertMany(ctx context.Context, tx *sqlx.Tx, table, columns stri
 	_, err = stmt.ExecContext(ctx)
 	return err
 }
+
+// typed returns expr cast to the PostgreSQL type typ, for a placeholder
+// whose type nothing else tells PostgreSQL (in VALUES); SQLite takes it as
+// it is.
+func (s *Store) typed(expr, typ string) string {
+	if s.dialect == Postgres {
+		return expr + "::" + typ
+	}
+	return expr
+}

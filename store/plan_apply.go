@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
-// Apply writes the changes the rules made of a chunk of people: closing
-// first (so that the one-open index never sees two), then updates, then new
-// reviews in batches.
+// Apply writes the changes the rules made of a chunk of people, a few
+// statements for the whole chunk: closing first (so that the one-open index
+// never sees two), then updates, then new reviews.
 func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []ReviewChange) error {
 	absent := map[string]bool{}
 	for i := range people {
@@ -16,29 +17,23 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 			absent[people[i].EmployeeID] = true
 		}
 	}
+	var cancels, completes, updates [][]any
 	creates := make([][]any, 0, len(changes))
 	var line []byte // the change's line in the audit digest
 	for _, c := range changes {
-		var err error
 		switch c.Action {
 		case "cancel":
-			_, err = pt.tx.ExecContext(ctx, `UPDATE reviews SET status = 'cancelled', cancelled_on = `+pt.s.date(2)+`, cancel_reason = $3, updated_at = $4
-				WHERE id = $1 AND status IN ('open', 'acknowledged')`, c.ID, pt.AsOf, c.Reason, pt.now)
+			cancels = append(cancels, []any{c.ID, c.Reason})
 			pt.Stats.Cancelled++
 		case "complete":
-			_, err = pt.tx.ExecContext(ctx, `UPDATE reviews SET status = 'completed', completed_on = `+pt.s.date(2)+`, completed_by = 'vettingd', outcome = $3, updated_at = $4
-				WHERE id = $1 AND status IN ('open', 'acknowledged')`, c.ID, c.CompletedOn, c.Reason, pt.now)
+			completes = append(completes, []any{c.ID, c.CompletedOn, c.Reason})
 			pt.Stats.Completed++
 		case "update":
-			w, reopen := c.Want, ""
 			if c.Reopen {
-				reopen, c.Reason = `, status = 'open', acknowledged_at = NULL, acknowledged_by = NULL, notified = false`, "reopened"
+				c.Reason = "reopened"
 			}
-			// A new due date starts its escalations afresh; a new assignee is told.
-			_, err = pt.tx.ExecContext(ctx, `UPDATE reviews SET reason = $2, due_on = `+pt.s.date(3)+`, opens_on = `+pt.s.date(4)+`,
-				escalation_level = CASE WHEN due_on = `+pt.s.date(3)+` THEN escalation_level ELSE 0 END,
-				assignee_role = $5, assignee_id = $6, updated_at = $7`+reopen+` WHERE id = $1`,
-				c.ID, w.Reason, w.DueOn, w.OpensOn, w.AssigneeRole, nullable(w.AssigneeID), pt.now)
+			w := c.Want
+			updates = append(updates, []any{c.ID, w.Reason, w.DueOn, w.OpensOn, w.AssigneeRole, nullable(w.AssigneeID), c.Reopen})
 			pt.Stats.Updated++
 		case "create":
 			w := c.Want
@@ -47,10 +42,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 				nullable(w.AssigneeID), pt.AsOf, pt.now, pt.now, notified, level})
 			pt.Stats.Created++
 		default:
-			err = fmt.Errorf("unknown action %q", c.Action)
-		}
-		if err != nil {
-			return fmt.Errorf("store: plan %s review %d: %w", c.Action, c.ID, err)
+			return fmt.Errorf("store: plan: unknown action %q", c.Action)
 		}
 		line = append(line[:0], c.Action...)
 		line = strconv.AppendInt(append(line, ' '), c.ID, 10)
@@ -59,8 +51,75 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 		}
 		pt.log.Write(append(line, '\n'))
 	}
+	open := ` AND reviews.status IN ('open', 'acknowledged')`
+	err := pt.updateMany(ctx, "cancel", []string{"id bigint", "reason text"}, cancels, func(q *query) string {
+		return `status = 'cancelled', cancelled_on = ` + q.date(pt.AsOf) + `, cancel_reason = v.reason, updated_at = ` + q.arg(pt.now)
+	}, open)
+	if err == nil {
+		err = pt.updateMany(ctx, "complete", []string{"id bigint", "completed date", "outcome text"}, completes, func(q *query) string {
+			return `status = 'completed', completed_on = v.completed, completed_by = 'vettingd', outcome = v.outcome, updated_at = ` + q.arg(pt.now)
+		}, open)
+	}
+	if err == nil {
+		// A new due date starts its escalations afresh; a new assignee is
+		// told; a review reopened forgets who acknowledged it.
+		err = pt.updateMany(ctx, "update", []string{"id bigint", "reason text", "due date", "opens date", "role text", "assignee text", "reopen boolean"},
+			updates, func(q *query) string {
+				return `reason = v.reason, due_on = v.due, opens_on = v.opens,
+				escalation_level = CASE WHEN reviews.due_on = v.due THEN reviews.escalation_level ELSE 0 END,
+				assignee_role = v.role, assignee_id = v.assignee, updated_at = ` + q.arg(pt.now) + `,
+				status = CASE WHEN v.reopen THEN 'open' ELSE reviews.status END,
+				acknowledged_at = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_at END,
+				acknowledged_by = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_by END,
+				notified = CASE WHEN v.reopen THEN false ELSE reviews.notified END`
+			}, "")
+	}
+	if err != nil {
+		return err
+	}
 	if err := pt.create(ctx, creates); err != nil {
 		return fmt.Errorf("store: plan create reviews: %w", err)
+	}
+	return nil
+}
+
+// updateBatch is how many reviews one UPDATE changes.
+const updateBatch = 500
+
+// updateMany updates the reviews named by rows, updateBatch at a time, in
+// one statement each: every row is a review's id and then its values, which
+// set (given the statement's query, for any further arguments) reads as
+// v.name, cols being "name type" (the type is PostgreSQL's, for the cast
+// its VALUES need); and is added to the condition on the review's id.
+func (pt *PlanTx) updateMany(ctx context.Context, action string, cols []string, rows [][]any, set func(q *query) string, and string) error {
+	names := make([]string, len(cols))
+	types := make([]string, len(cols))
+	for i, c := range cols {
+		names[i], types[i], _ = strings.Cut(c, " ")
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), updateBatch)
+		q := &query{s: pt.s}
+		var values strings.Builder
+		for i, r := range rows[:n] {
+			if i > 0 {
+				values.WriteString(", ")
+			}
+			values.WriteByte('(')
+			for j, v := range r {
+				if j > 0 {
+					values.WriteString(", ")
+				}
+				values.WriteString(pt.s.typed(q.arg(v), types[j]))
+			}
+			values.WriteByte(')')
+		}
+		stmt := `WITH v (` + strings.Join(names, ", ") + `) AS (VALUES ` + values.String() + `)
+			UPDATE reviews SET ` + set(q) + ` FROM v WHERE reviews.id = v.id` + and
+		if _, err := pt.tx.ExecContext(ctx, stmt, q.args...); err != nil {
+			return fmt.Errorf("store: plan %s reviews: %w", action, err)
+		}
+		rows = rows[n:]
 	}
 	return nil
 }
