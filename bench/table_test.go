@@ -19,7 +19,7 @@ type figures struct {
 	floor                          time.Duration
 	floorHow                       string
 	tableFloor                     time.Duration // PostgreSQL only: \copy into the people table itself
-	importPeak                     int64 // the largest peak of any import
+	importPeak                     int64         // the largest peak of any import
 
 	fullPlan, replan, replanDelta time.Duration
 	created, owed, replanChanges  int

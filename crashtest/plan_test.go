@@ -41,7 +41,9 @@ func TestKilledPlanNeitherDuplicatesNorLoses(t *testing.T) {
 		start := time.Now()
 		for i := range *runsFlag {
 			db, drop := clone(t, dbURL)
-			k := runKilled(t, db, nil, spread(r, i, *runsFlag, took*6/5), plan...)
+			// Up to half as long again as a clean run: a run slowed by a
+			// busy machine is still killed after its commit now and then.
+			k := runKilled(t, db, nil, spread(r, i, *runsFlag, took*3/2), plan...)
 			// One transaction: every review or none.
 			switch n := storetest.Count(t, db, "reviews"); {
 			case n == 0:

@@ -2,8 +2,8 @@ package importer_test
 
 import (
 	"context"
-	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,33 +12,12 @@ import (
 	"vettingd/store/storetest"
 )
 
-// gate is a file that yields head, then waits for open to close before
-// it yields tail: an upload still arriving.
-type gate struct {
-	head, tail io.Reader
-	reached    chan struct{} // closed when the head has been read
-	open       chan struct{}
-}
-
-func (g *gate) Read(p []byte) (int, error) {
-	if n, err := g.head.Read(p); n > 0 || err != io.EOF {
-		return n, err
-	}
-	select {
-	case <-g.reached:
-	default:
-		close(g.reached)
-	}
-	<-g.open
-	return g.tail.Read(p)
-}
-
 // Two delta imports of the same person, each with columns the other lacks,
 // must both take effect. A delta keeps the stored values of the columns its
-// file lacks, read during the import: had the second import read them
-// before the first committed, it would write back what the first changed.
-// So an import waits for any other to finish before it begins; on
-// PostgreSQL the test sees the second waiting for the first's lock.
+// file lacks: had each read them while a plan held the lock, and then
+// merged in turn, the second would write back what the first changed. The
+// test holds a plan open, starts both, waits (on PostgreSQL) until both
+// wait for the plan, and lets it go.
 func TestConcurrentDeltaImportsOfOnePersonLoseNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
@@ -47,38 +26,47 @@ func TestConcurrentDeltaImportsOfOnePersonLoseNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		run := func(kind, mode string, in io.Reader) error {
-			rep, err := importer.Run(ctx, s, in, importer.Options{Kind: kind, Mode: mode, AsOf: benchAsOf, FileName: kind + ".csv", Actor: "test"})
+		run := func(kind, mode, file string) error {
+			rep, err := importer.Run(ctx, s, strings.NewReader(file), importer.Options{Kind: kind, Mode: mode, AsOf: benchAsOf, FileName: kind + ".csv", Actor: "test"})
 			if err == nil && rep.Rejected() {
 				t.Errorf("%s rejected: %+v", kind, rep.Errors)
 			}
 			return err
 		}
-		posts := "post_id,title,department,required_levels,designated\nP1,Constable,Response,RV,false\nP2,Sergeant,Response,RV,false\n"
-		if err := run("posts", "", strings.NewReader(posts)); err != nil {
+		if err := run("posts", "", "post_id,title,department,required_levels,designated\nP1,Constable,Response,RV,false\nP2,Sergeant,Response,RV,false\n"); err != nil {
 			t.Fatal(err)
 		}
-		people := "employee_id,given_name,family_name,workforce_type,start_date,email,post_id\nE1,Ada,Lovelace,officer,2020-01-01,old@force.example,P1\n"
-		if err := run("people", "", strings.NewReader(people)); err != nil {
+		if err := run("people", "", "employee_id,given_name,family_name,workforce_type,start_date,email,post_id\nE1,Ada,Lovelace,officer,2020-01-01,old@force.example,P1\n"); err != nil {
 			t.Fatal(err)
 		}
-		// The first changes the e-mail and is held half-way through its file.
-		first := &gate{head: strings.NewReader("employee_id,given_name,family_name,workforce_type,start_date,email\n"),
-			tail: strings.NewReader("E1,Ada,Lovelace,officer,2020-01-01,new@force.example\n"), reached: make(chan struct{}), open: make(chan struct{})}
-		firstDone := make(chan error, 1)
-		go func() { firstDone <- run("people", "delta", first) }()
-		<-first.reached
-		// The second moves her to P2, and knows nothing of e-mails.
-		secondDone := make(chan error, 1)
+
+		holding, release := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		letGo := func() { once.Do(func() { close(release) }) }
+		t.Cleanup(letGo)
+		planned := make(chan error, 1)
 		go func() {
-			secondDone <- run("people", "delta", strings.NewReader("employee_id,given_name,family_name,workforce_type,start_date,post_id\nE1,Ada,Lovelace,officer,2020-01-01,P2\n"))
+			_, err := s.Plan(ctx, benchAsOf, "test", false, func(*store.PlanTx) error {
+				close(holding)
+				<-release
+				return nil
+			})
+			planned <- err
+		}()
+		<-holding
+		done := make(chan error, 2)
+		go func() { // a new e-mail, and nothing of posts
+			done <- run("people", "delta", "employee_id,given_name,family_name,workforce_type,start_date,email\nE1,Ada,Lovelace,officer,2020-01-01,new@force.example\n")
+		}()
+		go func() { // a move to P2, and nothing of e-mails
+			done <- run("people", "delta", "employee_id,given_name,family_name,workforce_type,start_date,post_id\nE1,Ada,Lovelace,officer,2020-01-01,P2\n")
 		}()
 		if strings.HasPrefix(dbURL, "postgres") {
-			waitForAWaitingLock(t, dbURL, secondDone)
+			waitForWaiters(t, dbURL, 2, done)
 		}
-		close(first.open)
-		for _, done := range []chan error{firstDone, secondDone} {
-			if err := <-done; err != nil {
+		letGo()
+		for _, c := range []chan error{planned, done, done} {
+			if err := <-c; err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -89,19 +77,22 @@ func TestConcurrentDeltaImportsOfOnePersonLoseNothing(t *testing.T) {
 	})
 }
 
-// waitForAWaitingLock returns once some session waits for an advisory
-// lock, and fails if the second import finishes first or nobody ever waits.
-func waitForAWaitingLock(t *testing.T, dbURL string, secondDone chan error) {
+// waitForWaiters returns once n sessions of this database wait for an
+// advisory lock, and fails if an import finishes first or they never do.
+func waitForWaiters(t *testing.T, dbURL string, n int, done chan error) {
 	t.Helper()
+	want := string(rune('0' + n))
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		select {
-		case err := <-secondDone:
-			t.Fatalf("the second import finished (%v) while the first was still under way", err)
+		case err := <-done:
+			t.Fatalf("an import finished (%v) while a plan held the lock", err)
 		default:
 		}
-		if n := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"); n[0] != "0" {
+		got := storetest.Query(t, dbURL, `SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+			WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted`)
+		if got[0] == want {
 			return
 		}
 	}
-	t.Fatal("the second import never waited for the first")
+	t.Fatalf("%d imports never waited for the plan", n)
 }

@@ -139,6 +139,11 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if err := it.EndStaging(ctx); err != nil {
 		return nil, err
 	}
+	if !opts.DryRun { // a dry run reports on what is stored now, and waits for nobody
+		if err := it.WaitTurn(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
 		return nil, err
 	}

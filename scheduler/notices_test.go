@@ -22,7 +22,8 @@ import (
 // days has reached the vetting unit; and each review's escalation level
 // says how overdue it is. The first plan writes its new reviews already
 // notified and escalated, so a level written too high would show here as a
-// unit escalation never owed.
+// unit escalation never owed; and a tenth of the force is absent for the
+// first week, whose overdue reviews must escalate once they are back.
 func TestEveryNoticeIsOwedWhenItsDayComes(t *testing.T) {
 	start := civil.MustParse("2026-11-02")
 	files, err := synth.Write(t.TempDir(), synth.Config{People: 600, Seed: 3, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
@@ -47,7 +48,15 @@ func TestEveryNoticeIsOwedWhenItsDayComes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A tenth of the force is absent until a week in: their reviews do
+		// not escalate meanwhile, and must when they are back.
+		const away = `employee_id LIKE '%3'`
+		if _, err := s.DB().Exec(`UPDATE people SET status = 'absent' WHERE ` + away); err != nil {
+			t.Fatal(err)
+		}
+		back := start.AddDays(8)
 		p := &scheduler.Planner{Store: s, Policy: pol}
+		all := &scheduler.Planner{Store: s, Policy: pol, Everyone: true}
 		count := func(q string, args ...any) int {
 			t.Helper()
 			var c int
@@ -63,9 +72,20 @@ func TestEveryNoticeIsOwedWhenItsDayComes(t *testing.T) {
 			return `EXISTS (SELECT 1 FROM notifications n WHERE n.review_id = r.id AND n.event = 'escalation'` + role + `)`
 		}
 		var sawFirst, sawUnit int
+		var returned int
 		for day := start; !day.After(start.AddDays(21)); day = day.AddDays(1) {
-			if _, err := p.Run(ctx, day, "test", false); err != nil {
+			planner := p
+			if day == back { // a change by hand, which only planning everyone sees
+				if _, err := s.DB().Exec(`UPDATE people SET status = 'active' WHERE ` + away); err != nil {
+					t.Fatal(err)
+				}
+				planner = all
+			}
+			if _, err := planner.Run(ctx, day, "test", false); err != nil {
 				t.Fatal(err)
+			}
+			if day == back {
+				returned = count(`SELECT COUNT(*) FROM reviews r WHERE `+open+` AND r.`+away+` AND r.due_on <= ?`, day.AddDays(-n.EscalateSupervisorDays).String())
 			}
 			d, e1, e2 := day.String(), day.AddDays(-n.EscalateSupervisorDays).String(), day.AddDays(-n.EscalateUnitDays).String()
 			if c := count(`SELECT COUNT(*) FROM reviews r WHERE `+open+` AND r.opens_on <= ? AND NOT EXISTS
@@ -89,8 +109,8 @@ func TestEveryNoticeIsOwedWhenItsDayComes(t *testing.T) {
 			sawFirst, sawUnit = max(sawFirst, first), max(sawUnit, unit)
 		}
 		// The force must hold reviews past each line, or the checks above hold of nothing.
-		if sawFirst == 0 || sawUnit == 0 {
-			t.Fatalf("no review was ever overdue enough to escalate (%d, %d)", sawFirst, sawUnit)
+		if sawFirst == 0 || sawUnit == 0 || returned == 0 {
+			t.Fatalf("no review was ever overdue enough to escalate (%d, %d, %d of those back from absence)", sawFirst, sawUnit, returned)
 		}
 	})
 }

@@ -107,6 +107,17 @@ type ImportTx struct {
 
 const stage = "import_stage"
 
+// WaitTurn takes the planning lock for the rest of the import, once its
+// file is staged (a file still arriving, on a slow pipe, holds up nobody)
+// and before it reads what is stored: a delta keeps the stored values of
+// the columns its file lacks, and must read them after any other import
+// (or plan) that changes them has committed, not before, or it would write
+// the old values back. So imports, plans, acknowledgements and completions
+// queue behind one another.
+func (it *ImportTx) WaitTurn(ctx context.Context) error {
+	return it.s.planLock(ctx, it.tx)
+}
+
 // BeginImport opens the transaction and the staging table for t.
 func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, error) {
 	if key, ok := importTables[t.Table]; !ok || key != t.Key {
@@ -118,15 +129,6 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 	}
 	it := &ImportTx{s: s, tx: tx, t: t, now: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := s.noJIT(ctx, tx); err != nil {
-		_ = tx.Rollback()
-		return nil, err
-	}
-	// The plan lock, from the start: a delta keeps the stored values of the
-	// columns its file lacks, and must read them after any other import
-	// (or planning transaction) that changes them has committed, not
-	// before, or it would write the old values back. Imports are rare and
-	// arrive whole (over HTTP, in a temporary file first), so they queue.
-	if err := s.planLock(ctx, tx); err != nil {
 		_ = tx.Rollback()
 		return nil, err
 	}
@@ -627,6 +629,9 @@ func (it *ImportTx) count(ctx context.Context, where string, asOf civil.Date) (i
 // ends or closes what a snapshot no longer lists, records the run and its
 // audit entry, and returns the run's id. It does not commit.
 func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d Diff) (int64, error) {
+	if err := it.WaitTurn(ctx); err != nil { // held already, unless the caller skipped it
+		return 0, err
+	}
 	// Who the rows concern is forgotten by name, unless they are so many
 	// that forgetting everyone is cheaper (a first import, a snapshot that
 	// changes much), or nothing changes.
