@@ -48,7 +48,7 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 			return err
 		}
 		res.Draw = d
-		if err := pt.People(ctx, nil, func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) }); err != nil {
+		if err := pt.People(ctx, nil, p.evaluator(pt.AsOf)); err != nil {
 			return err
 		}
 		_, err = pt.EnqueueNotifications(ctx, p.notifyRules(), nil)
@@ -76,7 +76,7 @@ func (p *Planner) PlanPeople(ctx context.Context, pt *store.PlanTx, ids []string
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), batch)
-		err := pt.People(ctx, ids[:n], func(people []store.PlanPerson) error { return p.apply(ctx, pt, people) })
+		err := pt.People(ctx, ids[:n], p.evaluator(pt.AsOf))
 		if err != nil {
 			return err
 		}
@@ -96,14 +96,18 @@ func (p *Planner) notifyRules() store.NotifyRules {
 		UrgentKinds: n.UrgentKinds, UnitCopyKinds: n.UnitKinds, TellSupervisorKinds: []string{VettingGap}}
 }
 
-func (p *Planner) apply(ctx context.Context, pt *store.PlanTx, people []store.PlanPerson) error {
-	changes := make([]store.ReviewChange, 0, 3*len(people)) // a first plan makes two or three each
-	for i := range people {
-		person := &people[i]
-		changes = append(changes, Diff(person, Evaluate(person, &p.Policy, pt.AsOf), &p.Policy, pt.AsOf)...)
-		person.ValidUntil = validUntil(person, &p.Policy, pt.AsOf)
+// evaluator applies the rules as of asOf to a chunk of people, touching
+// nothing but the people (it runs beside the database's work).
+func (p *Planner) evaluator(asOf civil.Date) store.Evaluator {
+	return func(people []store.PlanPerson) []store.ReviewChange {
+		changes := make([]store.ReviewChange, 0, 3*len(people)) // a first plan makes two or three each
+		for i := range people {
+			person := &people[i]
+			changes = append(changes, Diff(person, Evaluate(person, &p.Policy, asOf), &p.Policy, asOf)...)
+			person.ValidUntil = validUntil(person, &p.Policy, asOf)
+		}
+		return changes
 	}
-	return pt.Apply(ctx, people, changes)
 }
 
 // Notify writes into the outbox every notification owed as of asOf by the

@@ -38,7 +38,7 @@ func BenchmarkEvaluatePerson(b *testing.B) {
 		if err := pt.ForgetAll(ctx); err != nil { // everyone, not only who is due
 			return err
 		}
-		return pt.People(ctx, nil, func(chunk []store.PlanPerson) error {
+		return pt.People(ctx, nil, func(chunk []store.PlanPerson) []store.ReviewChange {
 			people = append(people, chunk...)
 			return nil
 		})

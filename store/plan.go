@@ -194,11 +194,13 @@ type PlanTx struct {
 	notify               NotifyRules
 	notifying            bool
 	escalate1, escalate2 civil.Date
-	// buf keeps the slices one chunk is loaded into for the next: a first
-	// plan loads 155 chunks, and growing fresh ones was a fifth of all it
-	// allocated. Nothing keeps a chunk's rows once the chunk is planned.
+	// buf keeps the slices one chunk is loaded into for the next but one
+	// (the people) or the next (the records, which are copied to each
+	// person): a first plan loads 155 chunks, and growing fresh slices was a
+	// fifth of all it allocated. Nothing keeps a chunk's rows once the chunk
+	// is planned.
 	buf struct {
-		people        []PlanPerson
+		people        [2][]PlanPerson // a chunk is evaluated while the next loads
 		clearances    []Clearance
 		misconduct    []Misconduct
 		circumstances []Circumstance
@@ -280,18 +282,28 @@ func (pt *PlanTx) finish(ctx context.Context) error {
 // bound memory, many enough that the queries are few.
 const planChunk = 2000
 
-// People calls fn with people a chunk at a time (in employee_id order),
-// each with all their records, and then remembers until when the
-// conclusion fn reached for each holds (PlanPerson.ValidUntil). With only
+// Evaluator works out what the rules make of a chunk of people: the
+// changes to their reviews, and in each PlanPerson.ValidUntil. It must not
+// touch the database: it runs on its own goroutine while the database
+// writes the chunk before and loads the chunk after.
+type Evaluator func(people []PlanPerson) []ReviewChange
+
+// People plans people a chunk at a time (in employee_id order), each with
+// all their records: eval works out the changes, which are applied, and
+// then until when each person's conclusion holds is remembered. With only
 // non-empty, just those people are loaded; else those whose last
 // conclusion does not hold on the plan's date, or was forgotten since.
-func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerson) error) error {
+func (pt *PlanTx) People(ctx context.Context, only []string, eval Evaluator) error {
 	if len(only) > 0 {
-		people, err := pt.loadPeople(ctx, only)
-		if err != nil || len(people) == 0 {
-			return err
-		}
-		return pt.plan(ctx, people, true, fn)
+		done := false
+		return pt.pipeline(ctx, eval, func(buf int) ([]PlanPerson, bool, error) {
+			if done {
+				return nil, false, nil
+			}
+			done = true
+			people, err := pt.loadPeople(ctx, buf, only)
+			return people, true, err
+		})
 	}
 	if err := pt.forgetStale(ctx); err != nil {
 		return err
@@ -313,34 +325,77 @@ func (pt *PlanTx) People(ctx context.Context, only []string, fn func([]PlanPerso
 		if err := pt.tx.SelectContext(ctx, &ids, `SELECT employee_id FROM people p WHERE `+unplanned+` ORDER BY employee_id`); err != nil {
 			return wrapLoad(err)
 		}
-		for len(ids) > 0 {
+		return pt.pipeline(ctx, eval, func(buf int) ([]PlanPerson, bool, error) {
+			if len(ids) == 0 {
+				return nil, false, nil
+			}
 			n := min(len(ids), planChunk)
-			people, err := pt.loadPeople(ctx, ids[:n])
-			if err != nil {
-				return err
-			}
-			if err := pt.plan(ctx, people, true, fn); err != nil {
-				return err
-			}
+			people, err := pt.loadPeople(ctx, buf, ids[:n])
 			ids = ids[n:]
-		}
-		return nil
+			return people, true, err
+		})
 	}
 	// Most are due: the force a chunk at a time in id order, each chunk's
 	// records by range.
-	after := ""
-	for {
-		people, last, err := pt.loadRange(ctx, after)
-		if err != nil || last == "" {
-			return err
-		}
-		if len(people) > 0 {
-			if err := pt.plan(ctx, people, false, fn); err != nil {
-				return err
+	after, finished := "", false
+	return pt.pipeline(ctx, eval, func(buf int) ([]PlanPerson, bool, error) {
+		for !finished {
+			people, last, err := pt.loadRange(ctx, buf, after)
+			if err != nil || last == "" {
+				finished = true
+				return nil, false, err
+			}
+			after = last
+			if len(people) > 0 { // else a chunk of people all planned already
+				return people, false, nil
 			}
 		}
-		after = last
+		return nil, false, nil
+	})
+}
+
+// pipeline plans the chunks next loads (into people buffer buf; none, when
+// there are no more), each with its records. While a chunk is evaluated,
+// the database loads the next and then writes the one before: a first plan
+// spends seconds in the rules, and the database would wait for them.
+func (pt *PlanTx) pipeline(ctx context.Context, eval Evaluator, next func(buf int) ([]PlanPerson, bool, error)) error {
+	type chunk struct {
+		people  []PlanPerson
+		listed  bool
+		changes chan []ReviewChange
 	}
+	buf := 0
+	load := func() (*chunk, error) {
+		people, listed, err := next(buf)
+		if err != nil || len(people) == 0 {
+			return nil, err
+		}
+		buf ^= 1
+		if err := pt.loadRecords(ctx, people, listed); err != nil {
+			return nil, err
+		}
+		pt.Stats.People += len(people)
+		c := &chunk{people: people, listed: listed, changes: make(chan []ReviewChange, 1)}
+		go func() { c.changes <- eval(c.people) }()
+		return c, nil
+	}
+	cur, err := load()
+	for cur != nil && err == nil {
+		var after *chunk
+		after, err = load()
+		changes := <-cur.changes
+		if err == nil {
+			err = pt.Apply(ctx, cur.people, changes)
+		}
+		if err == nil {
+			err = pt.remember(ctx, cur.people, cur.listed)
+		}
+		if err != nil && after != nil {
+			<-after.changes // its rules are done with its buffer before anything reuses it
+		}
+		cur = after
+	}
+	return err
 }
 
 // unplanned is the condition on people p that no conclusion holds for them.
@@ -352,27 +407,15 @@ const unplanned = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id 
 // otherwise have it hash the whole table for every chunk.
 const unplannedIn = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id = p.employee_id AND ps.employee_id > $2 AND ps.employee_id <= $3)`
 
-// plan loads a chunk's records, hands it to fn and remembers the outcome.
-func (pt *PlanTx) plan(ctx context.Context, people []PlanPerson, listed bool, fn func([]PlanPerson) error) error {
-	if err := pt.loadRecords(ctx, people, listed); err != nil {
-		return err
-	}
-	pt.Stats.People += len(people)
-	if err := fn(people); err != nil {
-		return err
-	}
-	return pt.remember(ctx, people, listed)
-}
-
 const personColumns = `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
 	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on,
 	CASE WHEN s.employee_id IS NOT NULL AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current,
 	s.end_date AS supervisor_end
 	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id LEFT JOIN people s ON s.employee_id = p.supervisor_id`
 
-func (pt *PlanTx) loadPeople(ctx context.Context, only []string) ([]PlanPerson, error) {
-	people := pt.buf.people[:0]
-	defer func() { pt.buf.people = people[:0] }()
+func (pt *PlanTx) loadPeople(ctx context.Context, buf int, only []string) ([]PlanPerson, error) {
+	people := pt.buf.people[buf][:0]
+	defer func() { pt.buf.people[buf] = people[:0] }()
 	filter, args := pt.idFilter(only, 2)
 	err := pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
 		append([]any{pt.AsOf}, args...)...)
@@ -384,15 +427,15 @@ func (pt *PlanTx) loadPeople(ctx context.Context, only []string) ([]PlanPerson, 
 // chunk's bounds come first (an index-only scan), then its people by range:
 // asked for "the next 2,000 in order" with the joins, the database may join
 // whole tables before it sorts and stops.
-func (pt *PlanTx) loadRange(ctx context.Context, after string) ([]PlanPerson, string, error) {
+func (pt *PlanTx) loadRange(ctx context.Context, buf int, after string) ([]PlanPerson, string, error) {
 	var last sql.NullString
 	err := pt.tx.GetContext(ctx, &last, `SELECT MAX(employee_id) FROM (SELECT employee_id FROM people WHERE employee_id > $1
 		ORDER BY employee_id LIMIT $2) AS chunk`, after, planChunk)
 	if err != nil || !last.Valid {
 		return nil, "", wrapLoad(err)
 	}
-	people := pt.buf.people[:0]
-	defer func() { pt.buf.people = people[:0] }()
+	people := pt.buf.people[buf][:0]
+	defer func() { pt.buf.people[buf] = people[:0] }()
 	err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplannedIn+`
 		ORDER BY p.employee_id`, pt.AsOf, after, last.String)
 	return people, last.String, wrapLoad(err)
