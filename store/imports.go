@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -103,6 +104,7 @@ type ImportTx struct {
 	// transaction can roll back (lib/pq reads the connection meanwhile).
 	abort func()
 	now   time.Time
+	turn  bool // WaitTurn has taken the planning lock
 }
 
 const stage = "import_stage"
@@ -115,7 +117,11 @@ const stage = "import_stage"
 // the old values back. So imports, plans, acknowledgements and completions
 // queue behind one another.
 func (it *ImportTx) WaitTurn(ctx context.Context) error {
-	return it.s.planLock(ctx, it.tx)
+	if err := it.s.planLock(ctx, it.tx); err != nil {
+		return err
+	}
+	it.turn = true
+	return nil
 }
 
 // BeginImport opens the transaction and the staging table for t.
@@ -128,7 +134,7 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
 	it := &ImportTx{s: s, tx: tx, t: t, now: time.Now().UTC().Truncate(time.Microsecond)}
-	if err := s.noJIT(ctx, tx); err != nil {
+	if err := s.localSettings(ctx, tx); err != nil {
 		_ = tx.Rollback()
 		return nil, err
 	}
@@ -629,8 +635,8 @@ func (it *ImportTx) count(ctx context.Context, where string, asOf civil.Date) (i
 // ends or closes what a snapshot no longer lists, records the run and its
 // audit entry, and returns the run's id. It does not commit.
 func (it *ImportTx) Apply(ctx context.Context, run ImportRun, snapshot bool, d Diff) (int64, error) {
-	if err := it.WaitTurn(ctx); err != nil { // held already, unless the caller skipped it
-		return 0, err
+	if !it.turn {
+		return 0, errors.New("store: an import must WaitTurn before it applies")
 	}
 	// Who the rows concern is forgotten by name, unless they are so many
 	// that forgetting everyone is cheaper (a first import, a snapshot that

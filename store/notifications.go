@@ -19,6 +19,12 @@ type NotifyRules struct {
 	TellSupervisorKinds    []string // the person's supervisor is told of these too
 }
 
+// escalationDates are the due dates on or before which a review is, as of
+// asOf, overdue enough for the first escalation and for the second.
+func (r NotifyRules) escalationDates(asOf civil.Date) (first, second civil.Date) {
+	return asOf.AddDays(-r.EscalateSupervisorDays), asOf.AddDays(-r.EscalateUnitDays)
+}
+
 // recipientRole and recipientID name who a review's assignee is, as a
 // recipient: a person (supervisor, owner) or a unit (” for its id). A
 // person-assigned review with nobody named falls to the vetting unit.
@@ -40,7 +46,7 @@ const (
 // with the values they will have once this has run (see owedAtOnce), and are
 // read here as neither notified nor escalated.
 func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, only []string) (int, error) {
-	e1, e2 := pt.AsOf.AddDays(-rules.EscalateSupervisorDays), pt.AsOf.AddDays(-rules.EscalateUnitDays)
+	e1, e2 := rules.escalationDates(pt.AsOf)
 	total := 0
 	for _, owed := range owedItems {
 		q := &query{s: pt.s}

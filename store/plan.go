@@ -189,9 +189,9 @@ type PlanTx struct {
 	// lastOld is the highest review id before the plan began: the reviews
 	// after it are the plan's own (only plans create reviews, one at a time).
 	lastOld int64
-	// The notification rules UseRules declared, with the due dates on or
-	// before which a review is overdue enough for each escalation.
-	notify               NotifyRules
+	// Whether UseRules declared the notification rules, and the due dates
+	// on or before which, by them, a review is overdue enough for each
+	// escalation.
 	notifying            bool
 	escalate1, escalate2 civil.Date
 	// buf keeps the slices one chunk is loaded into for the next but one
@@ -236,7 +236,7 @@ func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun 
 	defer tx.Rollback()
 	// A plan is thousands of small queries: starting parallel workers for
 	// one costs more than the query (30 ms against 3 ms a chunk).
-	if err := s.noJIT(ctx, tx, "max_parallel_workers_per_gather = 0"); err != nil {
+	if err := s.localSettings(ctx, tx, "max_parallel_workers_per_gather = 0"); err != nil {
 		return PlanStats{}, err
 	}
 	if s.dialect == Postgres {

@@ -86,11 +86,11 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 // updateBatch is how many reviews one UPDATE changes.
 const updateBatch = 500
 
-// updateMany updates the reviews named by rows, updateBatch at a time, in
-// one statement each: every row is a review's id and then its values, which
-// set (given the statement's query, for any further arguments) reads as
-// v.name, cols being "name type" (the type is PostgreSQL's, for the cast
-// its VALUES need); and is added to the condition on the review's id.
+// updateMany updates the reviews named by rows, updateBatch to a statement.
+// Each row is a review's id and then its values; cols names them, with
+// their PostgreSQL types ("due date"), so that set can read them as v.due.
+// set returns the SET list, adding any further arguments to q; and is
+// added to the condition on the review's id.
 func (pt *PlanTx) updateMany(ctx context.Context, action string, cols []string, rows [][]any, set func(q *query) string, and string) error {
 	names := make([]string, len(cols))
 	types := make([]string, len(cols))

@@ -23,8 +23,8 @@ import (
 // The notification rules are those the plan's notifications will be owed
 // under: new reviews are written as those make them.
 func (pt *PlanTx) UseRules(ctx context.Context, fingerprint string, notify NotifyRules) error {
-	pt.notify, pt.notifying = notify, true
-	pt.escalate1, pt.escalate2 = pt.AsOf.AddDays(-notify.EscalateSupervisorDays), pt.AsOf.AddDays(-notify.EscalateUnitDays)
+	pt.notifying = true
+	pt.escalate1, pt.escalate2 = notify.escalationDates(pt.AsOf)
 	if pt.rules == fingerprint {
 		return nil
 	}

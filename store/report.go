@@ -33,7 +33,7 @@ func (s *Store) Report(ctx context.Context, asOf civil.Date, fn func(rt *ReportT
 		return fmt.Errorf("store: begin report: %w", err)
 	}
 	defer tx.Rollback()
-	if err := s.noJIT(ctx, tx); err != nil {
+	if err := s.localSettings(ctx, tx); err != nil {
 		return err
 	}
 	if s.dialect == Postgres {

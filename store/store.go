@@ -185,12 +185,11 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 // the Store's methods (to tamper with the audit log in a test, say).
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// noJIT turns PostgreSQL's JIT compiler off for a transaction. The row
-// estimates of recursive and set-based checks over a fresh staging table
-// are far too high, and JIT then spends longer compiling than the query
-// takes to run. Further settings ("name = value") apply to the
-// transaction too.
-func (s *Store) noJIT(ctx context.Context, tx *sqlx.Tx, more ...string) error {
+// localSettings turns PostgreSQL's JIT compiler off for a transaction,
+// and applies further settings ("name = value") to it. The row estimates of
+// recursive and set-based checks over a fresh staging table are far too
+// high, and JIT then spends longer compiling than the query takes to run.
+func (s *Store) localSettings(ctx context.Context, tx *sqlx.Tx, more ...string) error {
 	if s.dialect != Postgres {
 		return nil
 	}
