@@ -2,6 +2,7 @@ package civil
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -75,5 +76,19 @@ func TestScanAndJSON(t *testing.T) {
 	v, _ := Date{}.Value()
 	if v != nil {
 		t.Errorf("zero Value = %v, want nil", v)
+	}
+}
+
+func TestStringMatchesTheLayout(t *testing.T) {
+	for _, d := range []Date{{1, time.January, 1}, {999, time.February, 28}, {1970, time.March, 9}, {2024, time.February, 29},
+		{2026, time.November, 23}, {2099, time.December, 31}, {9999, time.October, 10}, {10000, time.January, 1}, {-1, time.June, 5}} {
+		if got, want := d.String(), fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day); got != want {
+			t.Errorf("%#v.String() = %q, want %q", d, got, want)
+		}
+	}
+	for d := MustParse("1999-12-25"); d.Before(MustParse("2001-01-10")); d = d.AddDays(1) {
+		if back, err := Parse(d.String()); err != nil || back != d {
+			t.Fatalf("Parse(%q) = %v, %v; want %v", d.String(), back, err, d)
+		}
 	}
 }

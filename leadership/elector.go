@@ -113,7 +113,7 @@ func (e *Elector) RunOnce(ctx context.Context) (gained bool) {
 		}
 		return false
 	}
-	lead, err := e.Store.TryLead(round)
+	lead, err := e.Store.TryLead(round, e.retry())
 	switch {
 	case errors.Is(err, store.ErrNotLeader):
 		return false

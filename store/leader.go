@@ -7,11 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // leaderLockKey is the session-level advisory lock that the leading daemon
 // holds for as long as it leads.
 const leaderLockKey = 0x7665_7474_6c65_6164 // "vettlead"
+
+// LeadIdleMin is the shortest idle time after which the server ends a
+// leader's session (see TryLead).
+const LeadIdleMin = 2 * time.Second
 
 // ErrNotLeader is returned by TryLead when another daemon leads.
 var ErrNotLeader = errors.New("store: another daemon leads")
@@ -28,7 +34,13 @@ type Lead struct {
 // TryLead makes this daemon the leader unless another holds the lead, when
 // it returns ErrNotLeader. On SQLite it always succeeds: HoldForServe
 // already allows one serve per database, and that one leads.
-func (s *Store) TryLead(ctx context.Context) (*Lead, error) {
+//
+// The leader promises to Check its lead every checkEvery. A session left
+// idle for three times that (and at least LeadIdleMin) is ended by the
+// server, which frees the lead: a leader that hangs, is frozen or is cut
+// off then loses it in seconds, where only TCP keepalives (about a minute,
+// and never over a Unix socket) would end its session otherwise.
+func (s *Store) TryLead(ctx context.Context, checkEvery time.Duration) (*Lead, error) {
 	if s.dialect != Postgres {
 		return &Lead{}, nil
 	}
@@ -41,6 +53,13 @@ func (s *Store) TryLead(ctx context.Context) (*Lead, error) {
 	// about a minute rather than the system's two hours; over a Unix socket
 	// these settings are ignored.
 	if _, err := conn.ExecContext(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("store: leader connection: %w", err)
+	}
+	// idle_session_timeout came with PostgreSQL 14: an older server refuses
+	// it, and leaves the keepalives alone to end a lost leader's session.
+	idle := max(3*checkEvery, LeadIdleMin)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET idle_session_timeout = %d`, idle.Milliseconds())); err != nil && !unknownSetting(err) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("store: leader connection: %w", err)
 	}
@@ -103,4 +122,11 @@ func (l *Lead) Release() {
 func discard(conn *sql.Conn) {
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	_ = conn.Close()
+}
+
+// unknownSetting reports PostgreSQL's refusal of a setting it does not have
+// (SQLSTATE 42704, undefined_object).
+func unknownSetting(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "42704"
 }
