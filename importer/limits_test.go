@@ -2,6 +2,8 @@ package importer_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -126,6 +128,55 @@ func TestMessagesQuoteLongCellsShortened(t *testing.T) {
 		}
 		if n := storetest.Count(t, dbURL, "people"); n != 0 {
 			t.Errorf("a rejected file stored %d people", n)
+		}
+	})
+}
+
+// failAfter yields r, then fails as a dropped upload or a bad disk does.
+type failAfter struct{ r io.Reader }
+
+var errDropped = errors.New("connection reset by peer")
+
+func (f *failAfter) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, errDropped
+	}
+	return n, err
+}
+
+// A file that stops arriving part way, after thousands of rows have been
+// staged, or an import whose caller gives up, fails with the reason and
+// writes nothing; the same store then imports a whole file.
+func TestAFileThatStopsPartWayWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		s := storetest.OpenURL(t, dbURL)
+		var b strings.Builder
+		b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
+		for i := range 5_000 {
+			fmt.Fprintf(&b, "E%05d,Ada,Lovelace,staff,2020-01-01\n", i)
+		}
+		file := b.String()
+		opts := importer.Options{Kind: "people", Mode: "delta", AsOf: benchAsOf, FileName: "people.csv", Actor: "test"}
+		before := storetest.Dump(t, dbURL)
+		_, err := importer.Run(context.Background(), s, &failAfter{strings.NewReader(file)}, opts)
+		if !errors.Is(err, errDropped) {
+			t.Fatalf("a file that stopped: %v, want its reason", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := importer.Run(ctx, s, strings.NewReader(file), opts); err == nil {
+			t.Fatal("a cancelled import did not fail")
+		}
+		if storetest.Dump(t, dbURL) != before {
+			t.Fatal("a failed import changed the database")
+		}
+		rep, err := importer.Run(context.Background(), s, strings.NewReader(file), opts)
+		if err != nil || !rep.Applied || rep.Created != 5_000 {
+			t.Fatalf("the whole file afterwards: %v %+v", err, rep)
+		}
+		if n := storetest.Count(t, dbURL, "people"); n != 5_000 {
+			t.Errorf("%d people stored, want 5000", n)
 		}
 	})
 }

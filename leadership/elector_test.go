@@ -19,15 +19,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 func TestTheFollowerTakesOverWhenTheLeaderStops(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		open := func() *store.Store {
-			s, err := store.Open(ctx, dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		first := &leadership.Elector{Store: open(), Retry: 50 * time.Millisecond}
+		first := &leadership.Elector{Store: storetest.OpenURL(t, dbURL), Retry: 50 * time.Millisecond}
 		first.Start(ctx)
 		defer first.Stop()
 		if !first.IsLeader() {
@@ -37,7 +29,7 @@ func TestTheFollowerTakesOverWhenTheLeaderStops(t *testing.T) {
 			return // one serve per SQLite database: nothing to contend with
 		}
 		var gained atomic.Int32
-		second := &leadership.Elector{Store: open(), Retry: 50 * time.Millisecond, OnGain: func() { gained.Add(1) }}
+		second := &leadership.Elector{Store: storetest.OpenURL(t, dbURL), Retry: 50 * time.Millisecond, OnGain: func() { gained.Add(1) }}
 		second.Start(ctx)
 		defer second.Stop()
 		time.Sleep(200 * time.Millisecond) // a few of its tries

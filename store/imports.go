@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -237,17 +238,69 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: copy: %w", err)
 	}
+	// The rows reach the COPY on a goroutine of their own, a batch at a
+	// time, while the next lines are read and checked, rather than the two
+	// taking turns. The first failure is kept (the rest are drained unsent)
+	// and stops the reading at its next row.
+	const batchSize = 256
+	batches := make(chan [][]any, 8)
+	done := make(chan error, 1)
+	var failed atomic.Pointer[error]
+	var stopped atomic.Bool // aborted: what is queued is dropped
+	go func() {
+		var err error
+		for b := range batches {
+			for _, row := range b {
+				if err != nil || stopped.Load() {
+					break
+				}
+				if _, err = stmt.ExecContext(ctx, row...); err != nil {
+					err = fmt.Errorf("line %v: %w", row[0], err)
+					failed.Store(&err) // err is not written again
+				}
+			}
+		}
+		done <- err
+	}()
+	batch := make([][]any, 0, batchSize)
+	open := true
+	finish := func() error {
+		if !open {
+			return nil
+		}
+		open = false
+		if len(batch) > 0 {
+			batches <- batch
+		}
+		close(batches)
+		return <-done
+	}
 	it.add = func(vals []any) error {
-		_, err := stmt.ExecContext(ctx, vals...)
-		return err
+		if err := failed.Load(); err != nil {
+			return *err
+		}
+		if batch = append(batch, vals); len(batch) == batchSize {
+			batches <- batch
+			batch = make([][]any, 0, batchSize)
+		}
+		return nil
 	}
 	it.flush = func() error {
+		if err := finish(); err != nil {
+			_ = stmt.Close()
+			return err
+		}
 		if _, err := stmt.ExecContext(ctx); err != nil {
+			_ = stmt.Close()
 			return err
 		}
 		return stmt.Close()
 	}
-	it.abort = func() { _ = stmt.Close() }
+	it.abort = func() {
+		stopped.Store(true)
+		_ = finish()
+		_ = stmt.Close()
+	}
 	return nil
 }
 
@@ -294,7 +347,7 @@ func (it *ImportTx) Add(line int, vals []any) error {
 	}
 	it.rows++
 	if err := it.add(row); err != nil {
-		return fmt.Errorf("store: stage line %d: %w", line, err)
+		return fmt.Errorf("store: staging: %w", err)
 	}
 	return nil
 }

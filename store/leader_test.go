@@ -16,15 +16,7 @@ import (
 func TestOneLeaderAtATime(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, dbURL string) {
-		open := func() *store.Store {
-			s, err := store.Open(ctx, dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		a, b := open(), open()
+		a, b := storetest.OpenURL(t, dbURL), storetest.OpenURL(t, dbURL)
 		lead, err := a.TryLead(ctx, time.Minute)
 		if err != nil {
 			t.Fatalf("first daemon: %v", err)
@@ -96,15 +88,7 @@ func TestALeadIsLostWithItsConnection(t *testing.T) {
 func TestAFrozenLeaderLosesTheLead(t *testing.T) {
 	ctx := context.Background()
 	dbURL := storetest.URL(t, "postgres")
-	open := func() *store.Store {
-		s, err := store.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	a, b := open(), open()
+	a, b := storetest.OpenURL(t, dbURL), storetest.OpenURL(t, dbURL)
 	const every = time.Second // idle for 3 s ends the session
 	frozen, err := a.TryLead(ctx, every)
 	if err != nil {

@@ -58,7 +58,14 @@ func Each(t *testing.T, fn func(t *testing.T, dbURL string)) {
 // Open returns a fresh migrated store on backend b, closed when t ends.
 func Open(t testing.TB, b string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), URL(t, b))
+	return OpenURL(t, URL(t, b))
+}
+
+// OpenURL opens a store on the database at dbURL, closed when t ends: one
+// more daemon, or one more handle, on a database a test already has.
+func OpenURL(t testing.TB, dbURL string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
