@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"vettingd/cli"
 	"vettingd/store/storetest"
@@ -25,11 +26,18 @@ type result struct {
 }
 
 // vettingd runs the command line in-process against the database at dbURL.
+const commandTimeout = 3 * time.Minute
+
 func vettingd(t *testing.T, dbURL, stdin string, argv ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	env := map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_TZ": "Europe/London"}
-	code := cli.Run(context.Background(), cli.Env{
+	// No command here takes more than seconds: one that runs away (a walk
+	// that never ends) fails the test, and its queries are cancelled,
+	// rather than holding the database until go test's own timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	code := cli.Run(ctx, cli.Env{
 		Args: argv, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string { return env[k] },
 	})
