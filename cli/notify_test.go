@@ -222,6 +222,103 @@ func TestNotifyTellsWhomTheRulesSayWhenTheySayIt(t *testing.T) {
 	})
 }
 
+// webhookForce imports the force of import_test.go and sends
+// notifications to a webhook receiver, whose posts it returns with the
+// environment that sends there.
+func webhookForce(t *testing.T, dbURL string) (*notifytest.Webhook, map[string]string) {
+	t.Helper()
+	wh := notifytest.NewWebhook(t, "whsec")
+	force(t, dbURL)
+	return wh, map[string]string{"VETTINGD_CHANNELS": "webhook", "VETTINGD_WEBHOOK_URL": wh.URL, "VETTINGD_WEBHOOK_SECRET": "whsec"}
+}
+
+// A review that goes to someone else (a mover's new supervisor) is told
+// to them, not to the old one, including what was queued for the old one
+// and not yet sent; once overdue, the new assignee's own supervisor is
+// told, not the old one's.
+func TestAReviewGivenToSomeoneElseIsToldToThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		// E5's integrity review (assignee E2, whose supervisor is E1) is due
+		// 2027-01-31. The plan of its reminder day queues E2's items...
+		must(t, dbURL, "plan", "--as-of", "2027-01-24")
+		if got := storetest.Query(t, dbURL, `SELECT n.event FROM notifications n JOIN reviews r ON r.id = n.review_id
+			WHERE r.employee_id = 'E5' AND r.kind = 'integrity_review' AND n.recipient_id = 'E2' AND n.state = 'pending' ORDER BY n.event`); !slices.Equal(got, []string{"opened", "reminder"}) {
+			t.Fatalf("queued for E2: %v, want opened and reminder", got)
+		}
+		// ...then HR moves E5 under E6 (whose supervisor is E3), before the digest.
+		moved := strings.Replace(peopleCSV, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2", "E5,Eve,White,eve@force.police.uk,,volunteer,,,E6", 1)
+		must(t, dbURL, "import", "people", write(t, "p.csv", moved), "--as-of", "2027-01-24")
+		notifyRun(t, dbURL, env, "2027-01-24")
+		sent := bodies(t, wh)
+		if hasItem(itemsFor(sent, "E2"), "integrity_review", "E5", "opened") || hasItem(itemsFor(sent, "E2"), "integrity_review", "E5", "reminder") {
+			t.Errorf("E2, no longer the assignee, was told of E5's review: %+v", itemsFor(sent, "E2"))
+		}
+		// (One item a review in a digest: the reminder stands for the opening.)
+		if e6 := itemsFor(sent, "E6"); !hasItem(e6, "integrity_review", "E5", "reminder") {
+			t.Errorf("the new assignee E6 was not told of E5's review: %+v", e6)
+		}
+		// Overdue by 7 days: E6's supervisor E3 is told, not E2's (E1).
+		n := len(wh.Posts())
+		notifyRun(t, dbURL, env, "2027-02-07")
+		later := bodies(t, wh)[n:]
+		if !hasItem(itemsFor(later, "E3"), "integrity_review", "E5", "escalation") || hasItem(itemsFor(later, "E1"), "integrity_review", "E5", "escalation") {
+			t.Errorf("escalation of E5's review: to E3 %+v; to E1 %+v", itemsFor(later, "E3"), itemsFor(later, "E1"))
+		}
+		// Already overdue and escalated, it moves again, to E2: E2 is told
+		// of it, and at once (overdue 8 days) so is E2's own supervisor E1.
+		must(t, dbURL, "import", "people", write(t, "p.csv", peopleCSV), "--as-of", "2027-02-08")
+		n = len(wh.Posts())
+		notifyRun(t, dbURL, env, "2027-02-08")
+		later = bodies(t, wh)[n:]
+		if !hasItem(itemsFor(later, "E2"), "integrity_review", "E5", "opened") || !hasItem(itemsFor(later, "E1"), "integrity_review", "E5", "escalation") {
+			t.Errorf("moved back when overdue: to E2 %+v; to E1 %+v", itemsFor(later, "E2"), itemsFor(later, "E1"))
+		}
+	})
+}
+
+// An escalation queued just before its person became absent is not sent
+// while they are away, and is sent once they are back.
+func TestAnEscalationHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		// E5's integrity review (assignee E2) is due 2027-01-31: the plan of
+		// 2027-02-07 owes its escalation to E2's supervisor E1.
+		must(t, dbURL, "plan", "--as-of", "2027-02-07")
+		active := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,"
+		absent := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,absent,"
+		if !strings.Contains(peopleCSV, active+"\n") {
+			t.Fatal("the fixture has changed: E5's line is not as expected")
+		}
+		must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, active, absent, 1)), "--as-of", "2027-02-07")
+		notifyRun(t, dbURL, env, "2027-02-07")
+		if hasItem(itemsFor(bodies(t, wh), "E1"), "integrity_review", "E5", "escalation") {
+			t.Fatal("an absent person's review was escalated")
+		}
+		must(t, dbURL, "import", "people", write(t, "p.csv", peopleCSV), "--as-of", "2027-02-10")
+		n := len(wh.Posts())
+		notifyRun(t, dbURL, env, "2027-02-10")
+		if e1 := itemsFor(bodies(t, wh)[n:], "E1"); !hasItem(e1, "integrity_review", "E5", "escalation") {
+			t.Errorf("back from absence, E5's overdue review was not escalated to E1: %+v", e1)
+		}
+	})
+}
+
+// With --format json, standard output carries the JSON alone: the log
+// channel's messages go to standard error.
+func TestNotifyRunJSONIsJSONAlone(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	force(t, dbURL)
+	r := vettingd(t, dbURL, "", "notify", "run", "--as-of", "2026-11-02", "--format", "json")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || r.code != 0 {
+		t.Fatalf("exit %d; stdout is not JSON alone (%v): %q", r.code, err, r.stdout)
+	}
+	if m["sent"] == 0.0 || !strings.Contains(r.stderr, "vetting item") {
+		t.Errorf("sent %v; the log channel's messages on standard error: %q", m["sent"], r.stderr)
+	}
+}
+
 // checkWebhookShape holds a body to the webhook contract of SPEC §5.
 func checkWebhookShape(t *testing.T, body []byte) {
 	t.Helper()

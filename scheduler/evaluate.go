@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"strings"
 	"vettingd/civil"
 	"vettingd/policy"
 	"vettingd/store"
@@ -65,11 +66,29 @@ func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf ci
 	for _, r := range p.Open {
 		open[reviewKey{r.Kind, r.SourceRef}] = r
 	}
+	wanted := make(map[reviewKey]bool, len(wants))
+	for _, w := range wants {
+		wanted[reviewKey{w.Kind, w.SourceRef}] = true
+	}
+	// A gap of a level still unmet that moves to another source (a mover
+	// whose new post needs the level too) is the same shortfall: the new
+	// one keeps the old one's dates, and the old one is replaced, not
+	// resolved.
+	staleGaps := map[string]store.Review{}
+	for _, r := range p.Open {
+		if r.Kind == VettingGap && !wanted[reviewKey{r.Kind, r.SourceRef}] {
+			staleGaps[gapLevel(r.SourceRef)] = r
+		}
+	}
+	replaced := map[int64]bool{}
 	var out []store.ReviewChange
 	for _, w := range wants {
 		k := reviewKey{w.Kind, w.SourceRef}
 		r, ok := open[k]
 		if !ok {
+			if old, same := staleGaps[gapLevel(w.SourceRef)]; same && w.Kind == VettingGap && !replaced[old.ID] {
+				w.DueOn, w.OpensOn, replaced[old.ID] = old.DueOn, old.OpensOn, true
+			}
 			out = append(out, store.ReviewChange{Action: "create", Want: w})
 			continue
 		}
@@ -79,17 +98,27 @@ func Diff(p *store.PlanPerson, wants []store.Wanted, pol *policy.Policy, asOf ci
 		}
 		if changed(r, w) {
 			// A new assignee has not seen the review, whoever acknowledged it.
-			reopen := r.Status == "acknowledged" && reassigned(r, w)
-			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w, Reopen: reopen})
+			moved := reassigned(r, w)
+			out = append(out, store.ReviewChange{Action: "update", ID: r.ID, Want: w, Reassigned: moved, Reopen: moved && r.Status == "acknowledged"})
 		}
 	}
 	f := newFacts(p, pol, asOf)
 	for _, r := range p.Open {
 		if _, stale := open[reviewKey{r.Kind, r.SourceRef}]; stale {
-			out = append(out, closeStale(f, r))
+			c := closeStale(f, r)
+			if replaced[r.ID] {
+				c.Reason = "replaced"
+			}
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// gapLevel is the level a vetting gap's source names: its last part
+// (baseline:SC, post:P1:SC).
+func gapLevel(source string) string {
+	return source[strings.LastIndexByte(source, ':')+1:]
 }
 
 func changed(r store.Review, w store.Wanted) bool {
@@ -122,7 +151,13 @@ func closeStale(f *facts, r store.Review) store.ReviewChange {
 	}
 	switch r.Kind {
 	case VettingGap:
-		return cancel("resolved")
+		// Resolved by a clearance that meets the level; else the level is
+		// no longer required of them (another post, another baseline).
+		for _, h := range f.currentClearances() {
+			if f.satisfies(h.c.Level, gapLevel(r.SourceRef)) {
+				return cancel("resolved")
+			}
+		}
 	case Revetting:
 		if renewal, ok := f.renewalOf(r.SourceRef); ok {
 			return complete("renewed", renewal.DecidedOn)

@@ -235,6 +235,33 @@ func TestDiffClosesWhatNoLongerApplies(t *testing.T) {
 	}
 }
 
+// A mover whose new post needs the level they still lack has the same gap:
+// the new post's gap keeps the date it was first found (it stays overdue),
+// and the old one is cancelled as replaced, not resolved. A gap of a level
+// the new post does not need no longer applies; one of a level it adds
+// starts afresh.
+func TestAMoversUnmetGapKeepsItsDate(t *testing.T) {
+	pol := policy.Default()
+	p := person()
+	p.PostID, p.PostLevels = "P4", "RV;SC"
+	p.Open = []store.Review{
+		{ID: 2, Kind: VettingGap, SourceRef: "post:P1:RV", DueOn: d("2026-01-15"), OpensOn: d("2026-01-15"), AssigneeRole: "vetting_unit"},
+		{ID: 3, Kind: VettingGap, SourceRef: "post:P1:MV", DueOn: d("2026-01-15"), OpensOn: d("2026-01-15"), AssigneeRole: "vetting_unit"},
+	}
+	var got []string
+	asOf := d("2026-02-01")
+	for _, c := range Diff(p, Evaluate(p, &pol, asOf), &pol, asOf) {
+		got = append(got, fmt.Sprintf("%s %d %s %s %s", c.Action, c.ID, c.Want.SourceRef, c.Reason, c.Want.DueOn))
+	}
+	sort.Strings(got)
+	check(t, "diff", got,
+		"cancel 2 post:P1:RV replaced ",
+		"cancel 3 post:P1:MV no_longer_applies ",
+		"create 0 annual  2026-04-05",
+		"create 0 post:P4:RV  2026-01-15",
+		"create 0 post:P4:SC  2026-02-01")
+}
+
 func TestChooseIsReproducible(t *testing.T) {
 	ids := []string{"E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"}
 	a, b := Choose(ids, 3, 42), Choose([]string{"E8", "E7", "E6", "E5", "E4", "E3", "E2", "E1"}, 3, 42)

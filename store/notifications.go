@@ -41,6 +41,11 @@ const (
 // non-empty, just those people's reviews are considered. It returns how
 // many items it added.
 //
+// An item dropped unsent (its recipient was no longer the one to tell, or
+// its person was absent) is owed again, and queued again, when it is owed
+// once more: a review moved back to its first assignee, a person back from
+// absence.
+//
 // A review's notified flag and escalation level say which of its openings
 // and escalations are owed already. The plan's own new reviews are written
 // with the values they will have once this has run (see owedAtOnce), and are
@@ -60,7 +65,8 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 		}
 		res, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
 			SELECT id, event, role, who, event = 'urgent', `+asOf+`, `+now+` FROM (`+sel+`) AS owed
-			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) DO NOTHING`, q.args...)
+			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) DO UPDATE
+			SET state = 'pending', created_on = excluded.created_on, created_at = excluded.created_at WHERE notifications.state = 'dropped'`, q.args...)
 		if err != nil {
 			return total, fmt.Errorf("store: enqueue notifications: %w", err)
 		}

@@ -129,12 +129,33 @@ func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgent
 // pending items, not the force: the urgent loop runs it every few seconds,
 // and reading every review and person each time kept an idle daemon busy
 // (and, on SQLite, its page cache full).
+//
+// An item for a person who is no longer the one to tell is dropped too:
+// the review has gone to someone else (who is owed their own items), or
+// the escalation's assignee has another supervisor now. The items were
+// queued for whoever it was at the time; the message goes to whoever it is
+// by the latest HR data.
+//
+// An escalation dropped because its person is absent leaves the review
+// unescalated, so that it escalates again once they are back.
 func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
+	_, err := tx.ExecContext(ctx, `UPDATE reviews SET escalation_level = 0 WHERE escalation_level > 0 AND id IN (
+		SELECT n.review_id FROM notifications n JOIN reviews r ON r.id = n.review_id JOIN people p ON p.employee_id = r.employee_id
+		WHERE n.state = 'pending' AND n.event = 'escalation' AND p.status = 'absent')`)
+	if err != nil {
+		return 0, fmt.Errorf("store: unescalate the absent: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND EXISTS (
 		SELECT 1 FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE r.id = notifications.review_id AND (
 			r.status IN ('completed', 'cancelled')
 			OR (notifications.event = 'reminder' AND r.status = 'acknowledged')
-			OR (notifications.event IN ('reminder', 'due', 'escalation') AND p.status = 'absent')))`)
+			OR (notifications.event IN ('reminder', 'due', 'escalation') AND p.status = 'absent')
+			OR (notifications.recipient_role IN ('supervisor', 'owner') AND (
+				(notifications.event IN ('opened', 'reminder', 'due', 'briefing')
+					AND COALESCE(r.assignee_id, '') <> notifications.recipient_id
+					AND NOT (notifications.event = 'opened' AND COALESCE(p.supervisor_id, '') = notifications.recipient_id))
+				OR (notifications.event = 'escalation' AND NOT EXISTS (SELECT 1 FROM people a
+					WHERE a.employee_id = r.assignee_id AND a.supervisor_id = notifications.recipient_id))))))`)
 	if err != nil {
 		return 0, fmt.Errorf("store: drop stale notifications: %w", err)
 	}

@@ -156,6 +156,10 @@ type ReviewChange struct {
 	// For cancel: the reason; for complete: the outcome, date and who.
 	Reason      string
 	CompletedOn civil.Date
+	// Reassigned, for update: the review goes to someone else, who is told
+	// of it (once it has opened) as if it were new, and whose own chain
+	// hears of it when it is overdue.
+	Reassigned bool
 	// Reopen, for update: the review goes back to open and forgets who
 	// acknowledged it (its new assignee has not seen it).
 	Reopen bool

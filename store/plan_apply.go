@@ -33,7 +33,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 				c.Reason = "reopened"
 			}
 			w := c.Want
-			updates = append(updates, []any{c.ID, w.Reason, w.DueOn, w.OpensOn, w.AssigneeRole, nullable(w.AssigneeID), c.Reopen})
+			updates = append(updates, []any{c.ID, w.Reason, w.DueOn, w.OpensOn, w.AssigneeRole, nullable(w.AssigneeID), c.Reassigned, c.Reopen})
 			pt.Stats.Updated++
 		case "create":
 			w := c.Want
@@ -61,17 +61,19 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 		}, open)
 	}
 	if err == nil {
-		// A new due date starts its escalations afresh; a new assignee is
-		// told; a review reopened forgets who acknowledged it.
-		err = pt.updateMany(ctx, "update", []string{"id bigint", "reason text", "due date", "opens date", "role text", "assignee text", "reopen boolean"},
+		// A new due date, or a new assignee, starts its escalations afresh
+		// (the new assignee's own supervisor is told, the vetting unit not
+		// twice); a new assignee is told of it; a review reopened forgets
+		// who acknowledged it.
+		err = pt.updateMany(ctx, "update", []string{"id bigint", "reason text", "due date", "opens date", "role text", "assignee text", "moved boolean", "reopen boolean"},
 			updates, func(q *query) string {
 				return `reason = v.reason, due_on = v.due, opens_on = v.opens,
-				escalation_level = CASE WHEN reviews.due_on = v.due THEN reviews.escalation_level ELSE 0 END,
+				escalation_level = CASE WHEN reviews.due_on = v.due AND NOT v.moved THEN reviews.escalation_level ELSE 0 END,
 				assignee_role = v.role, assignee_id = v.assignee, updated_at = ` + q.arg(pt.now) + `,
 				status = CASE WHEN v.reopen THEN 'open' ELSE reviews.status END,
 				acknowledged_at = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_at END,
 				acknowledged_by = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_by END,
-				notified = CASE WHEN v.reopen THEN false ELSE reviews.notified END`
+				notified = CASE WHEN v.moved THEN false ELSE reviews.notified END`
 			}, "")
 	}
 	if err != nil {
