@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -12,8 +13,8 @@ func TestAuditChainVerifiesAndCatchesTampering(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		planned(t, dbURL)
 		r := must(t, dbURL, "audit", "verify")
-		if !strings.Contains(r.stdout, "Audit log intact") {
-			t.Fatalf("verify: %s", r.stdout)
+		if want := fmt.Sprintf("Audit log intact: %d entries verified.", storetest.Count(t, dbURL, "audit_log")); !strings.Contains(r.stdout, want) {
+			t.Fatalf("verify: %s, want %q", r.stdout, want)
 		}
 		export := must(t, dbURL, "audit", "export", "--since", "2000-01-01")
 		lines := strings.Split(strings.TrimSpace(export.stdout), "\n")
@@ -77,4 +78,19 @@ func TestTokensAreShownOnceAndStoredHashed(t *testing.T) {
 			t.Errorf("token audit %v", got)
 		}
 	})
+}
+
+// A misspelt subcommand is a usage error (exit 2), never a success: a
+// nightly "vettingd audit verfy" must fail. A group alone prints its help.
+func TestAnUnknownSubcommandIsAUsageError(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	for _, argv := range [][]string{{"audit", "check"}, {"notify", "send"}, {"reviews", "bogus"}, {"report", "complience"}, {"policy", "print"}, {"token", "make"}} {
+		r := vettingd(t, dbURL, "", argv...)
+		if want := fmt.Sprintf("unknown command %q", argv[1]); r.code != 2 || !strings.Contains(r.stderr, want) {
+			t.Errorf("vettingd %v: exit %d, stderr %q; want 2 and %s", argv, r.code, r.stderr, want)
+		}
+	}
+	if r := vettingd(t, dbURL, "", "audit"); r.code != 0 || !strings.Contains(r.stdout, "verify") {
+		t.Errorf("vettingd audit: exit %d, stdout %q; want its help", r.code, r.stdout)
+	}
 }

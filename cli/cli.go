@@ -123,7 +123,29 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.format, "format", "text", "output format: text or json (and csv or html where a command offers them)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{ExitUsage, err} })
 	root.AddCommand(a.migrateCommand(), a.importCommand(), a.planCommand(), a.reviewsCommand(), a.drawsCommand(), a.policyCommand(), a.serveCommand(), a.tokenCommand(), a.auditCommand(), a.notifyCommand(), a.reportCommand(), a.demoCommand(), a.generateCommand())
+	for _, c := range root.Commands() {
+		refuseUnknown(c)
+	}
 	return root
+}
+
+// refuseUnknown makes a group of commands (audit, notify, …) refuse a
+// subcommand it does not have, as a usage error: cobra would print the
+// group's help and succeed, and a job that misspelt "audit verify" would
+// pass every night. The group alone still prints its help.
+func refuseUnknown(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknown(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.RunE = func(cmd *cobra.Command, argv []string) error {
+		if len(argv) > 0 {
+			return &exitError{ExitUsage, fmt.Errorf("unknown command %q for %q", argv[0], cmd.CommandPath())}
+		}
+		return cmd.Help()
+	}
 }
 
 // setup reads configuration and the global flags before any subcommand.

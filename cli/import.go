@@ -132,7 +132,7 @@ func (a *app) printImport(rep *importer.Report) error {
 		a.printImportText(rep)
 	}
 	if rep.Rejected() {
-		return &exitError{ExitRejected, fmt.Errorf("%s rejected with %s; nothing was written", rep.FileName, plural(len(rep.Errors), "problem"))}
+		return &exitError{ExitRejected, fmt.Errorf("%s rejected with %s; nothing was written", rep.FileName, plural(rep.Problems(), "problem"))}
 	}
 	return nil
 }
@@ -170,8 +170,11 @@ func (a *app) printImportText(rep *importer.Report) {
 }
 
 func plural(n int, word string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + word
+	case strings.HasSuffix(word, "y"): // entry, entries
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }

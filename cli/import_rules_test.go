@@ -142,3 +142,16 @@ func TestSnapshotEndingNoMoreThanTheFloorNeedsNoForce(t *testing.T) {
 		}
 	})
 }
+
+// Past the first 1,000 problems a report says how many more there were,
+// and the count of problems is of them all.
+func TestTheCountOfProblemsIsOfThemAll(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
+	for i := range 1200 {
+		fmt.Fprintf(&b, "X%04d,Pat,Doe,staff,someday\n", i)
+	}
+	dbURL := storetest.URL(t, "sqlite")
+	stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", b.String()))
+	lacks(t, stderr, "… and 200 more problems not listed", "people.csv rejected with 1200 problems; nothing was written")
+}

@@ -67,7 +67,13 @@ func (a *app) notifyRunCommand() *cobra.Command {
 			if err := a.checkFormat("text", "json"); err != nil {
 				return err
 			}
-			r, err := a.router(a.env.Stdout)
+			// The log channel prints messages to standard output, which
+			// --format json keeps for the JSON alone.
+			logTo := a.env.Stdout
+			if a.format == "json" {
+				logTo = a.env.Stderr
+			}
+			r, err := a.router(logTo)
 			if err != nil {
 				return err
 			}

@@ -167,6 +167,44 @@ func TestVettingReviewsFromEventsAreDueAsThePolicySays(t *testing.T) {
 	})
 }
 
+// An assessment recorded by completing its review is written on the
+// report; the next routine export, which still says pending, does not undo
+// it (nor cancel the vetting review it opened), says so, and is otherwise
+// applied as usual. An export that records an assessment itself wins.
+func TestAnExportStillPendingKeepsARecordedAssessment(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		file := "report_ref,employee_id,category,reported_on,assessment,assessed_on\nR1,E5,finances,2026-10-25,pending,\nR2,E5,address,2026-10-26,,\n"
+		must(t, dbURL, "import", "circumstances", write(t, "r.csv", file), "--as-of", "2026-11-02")
+		a := find(t, reviews(t, dbURL, "--employee", "E5"), "E5", "circumstances_assessment", "R1")
+		must(t, dbURL, "reviews", "complete", fmt.Sprint(a.ID), "--by", "E1", "--outcome", "additional_risk", "--as-of", "2026-11-04")
+		vr := find(t, reviews(t, dbURL, "--employee", "E5"), "E5", "vetting_review", "R1")
+		stored := func() []string {
+			return storetest.Query(t, dbURL, "SELECT report_ref || ' ' || assessment || ' ' || COALESCE(CAST(assessed_on AS TEXT), '-') FROM circumstances_reports ORDER BY report_ref")
+		}
+		if got := stored(); !slices.Equal(got, []string{"R1 additional_risk 2026-11-04", "R2 pending -"}) {
+			t.Fatalf("after completing: %v", got)
+		}
+		r := must(t, dbURL, "import", "circumstances", write(t, "r.csv", file), "--as-of", "2026-11-05", "--format", "json")
+		m := report(t, r)
+		counts(t, m, map[string]float64{"rows": 2, "created": 0, "updated": 0, "unchanged": 2})
+		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, "1 of the file's rows still say assessment pending where vettingd has recorded one") {
+			t.Errorf("warnings %s", w)
+		}
+		if got := stored(); !slices.Equal(got, []string{"R1 additional_risk 2026-11-04", "R2 pending -"}) {
+			t.Errorf("after the export again: %v", got)
+		}
+		if got := find(t, reviews(t, dbURL, "--employee", "E5"), "E5", "vetting_review", "R1"); got.ID != vr.ID || got.Status != "open" {
+			t.Errorf("the vetting review the assessment opened: %+v, was %+v", got, vr)
+		}
+		// A later export with its own assessment is the record.
+		must(t, dbURL, "import", "circumstances", write(t, "r.csv", strings.Replace(file, "pending,", "no_additional_risk,2026-11-06", 1)), "--as-of", "2026-11-06")
+		if got := stored(); !slices.Equal(got, []string{"R1 no_additional_risk 2026-11-06", "R2 pending -"}) {
+			t.Errorf("an export with an assessment: %v", got)
+		}
+	})
+}
+
 func TestANewSupervisorIsBriefedAgainAfterAMove(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		force(t, dbURL)

@@ -77,6 +77,17 @@ type Report struct {
 	// them at once; AffectsAll says it concerns everyone.
 	Affected   []string `json:"-"`
 	AffectsAll bool     `json:"-"`
+	// unlisted counts the problems past maxListed, which one last entry
+	// of Errors sums up.
+	unlisted int
+}
+
+// Problems is how many problems the file has, listed or not.
+func (r *Report) Problems() int {
+	if r.unlisted > 0 {
+		return len(r.Errors) - 1 + r.unlisted
+	}
+	return len(r.Errors)
 }
 
 // Rejected reports whether the file was refused.
@@ -129,7 +140,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		return nil, err
 	}
 	if !complete {
-		rep.Errors = list.sorted()
+		rep.Errors, rep.unlisted = list.sorted(), list.unlisted()
 		return rep, nil
 	}
 	// Read to the end, so the digest covers the whole file even after a CSV error.
@@ -150,8 +161,18 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if err := keepStored(ctx, it, k, lay.keep, list); err != nil {
 		return nil, err
 	}
+	if k.decided != nil && list.n == 0 {
+		n, err := it.KeepDecided(ctx, k.decided.column, k.decided.undecided, k.decided.with)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of the file's rows still say %s %s where vettingd has recorded one: the recorded %s is kept",
+				n, k.decided.column, k.decided.undecided, k.decided.column))
+		}
+	}
 	if list.n > 0 {
-		rep.Errors = list.sorted()
+		rep.Errors, rep.unlisted = list.sorted(), list.unlisted()
 		return rep, nil
 	}
 	d, err := it.Diff(ctx, opts.AsOf, snapshot)
@@ -382,6 +403,9 @@ func (l *problemList) add(p Problem) {
 		l.items = append(l.items, p)
 	}
 }
+
+// unlisted is how many problems sorted leaves out.
+func (l *problemList) unlisted() int { return l.n - len(l.items) }
 
 func (l *problemList) sorted() []Problem {
 	out := slices.Clone(l.items)

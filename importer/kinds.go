@@ -45,6 +45,15 @@ type kind struct {
 	extra       []store.Column // staged columns the file does not carry
 	refs        func(snapshot bool) []store.Ref
 	check       func(r row, add func(column, msg string))
+	// decided, when set, is a column that records a decision vettingd can
+	// make itself: a stored decision outlives a file that still says
+	// undecided (see store.KeepDecided).
+	decided *decided
+}
+
+type decided struct {
+	column, undecided string
+	with              []string // the columns that go with the decision
 }
 
 func (k *kind) storeTable() store.ImportTable {
@@ -168,6 +177,10 @@ var kinds = map[string]*kind{
 		},
 		refs:  personRef("employee_id"),
 		check: checkCircumstances,
+		// A completed circumstances_assessment writes its outcome on the
+		// report (SPEC §4): the next export, which still says pending, must
+		// not undo it.
+		decided: &decided{column: "assessment", undecided: "pending", with: []string{"assessed_on"}},
 	},
 	"adverse": {
 		name: "adverse", table: "adverse_records", key: "intel_ref", defaultMode: "delta",

@@ -527,6 +527,31 @@ func (it *ImportTx) KeepStored(ctx context.Context, columns []string) error {
 	return nil
 }
 
+// KeepDecided gives the staged rows whose column still says undecided
+// the stored decision, column and the columns with it, where one is
+// stored: a decision recorded in vettingd (an assessment written on a
+// report when its review was completed) is not undone by the next routine
+// export, made before it, which still says undecided. It returns how many
+// rows keep a stored decision.
+func (it *ImportTx) KeepDecided(ctx context.Context, column, undecided string, with []string) (int, error) {
+	cols := append([]string{column}, with...)
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		if it.columnType(c) < 0 {
+			return 0, fmt.Errorf("store: keep decided: %s has no column %s", it.t.Table, c)
+		}
+		sets[i] = c + " = t." + c
+	}
+	q := `UPDATE ` + stage + ` SET ` + strings.Join(sets, ", ") + ` FROM ` + it.t.Table + ` t
+		WHERE t.` + it.t.Key + ` = ` + stage + `.` + it.t.Key + ` AND ` + stage + `.` + column + ` = $1 AND t.` + column + ` <> $1`
+	res, err := it.tx.ExecContext(ctx, q, undecided)
+	if err != nil {
+		return 0, fmt.Errorf("store: keep decided %s: %w", it.t.Table, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // columnType returns the type of a staged column, or -1 if there is none.
 func (it *ImportTx) columnType(name string) ColumnType {
 	for _, c := range it.t.Columns {
