@@ -94,3 +94,46 @@ func TestAnUnknownSubcommandIsAUsageError(t *testing.T) {
 		t.Errorf("vettingd audit: exit %d, stdout %q; want its help", r.code, r.stdout)
 	}
 }
+
+// A change of policy is audited, with the policy now in force in full and
+// by whom; planning again under the same policy audits no change.
+func TestAPolicyChangeIsAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		changes := func() []string {
+			return storetest.Query(t, dbURL, `SELECT actor || ' ' || detail FROM audit_log WHERE action = 'policy_changed' ORDER BY id`)
+		}
+		before := changes()
+		if len(before) != 1 || !strings.Contains(before[0], `"previous":""`) {
+			t.Fatalf("the first plan's policy: %v, want one entry with no previous policy", before)
+		}
+		pol := write(t, "policy.toml", "[integrity_review]\nperiod_months = 24\n")
+		must(t, dbURL, "plan", "--as-of", "2026-11-03", "--policy", pol)
+		must(t, dbURL, "plan", "--as-of", "2026-11-04", "--policy", pol)
+		after := changes()
+		if len(after) != 2 || !strings.Contains(after[1], `"period_months":24`) || !strings.Contains(after[1], `"rules_version"`) {
+			t.Fatalf("after a plan under a new policy, and one more: %v", after)
+		}
+		must(t, dbURL, "audit", "verify")
+	})
+}
+
+// A password never goes in --db (flags show in process listings), whether
+// in the URL's user part or as a password= parameter; and a database URL
+// that cannot be used is named in errors with its password hidden, even
+// when it does not parse.
+func TestADatabasePasswordNeverShows(t *testing.T) {
+	for _, u := range []string{"postgres://u:s3cret@127.0.0.1:1/x", "postgres://u@127.0.0.1:1/x?password=s3cret&sslmode=disable"} {
+		r := vettingd(t, "", "", "--db", u, "migrate")
+		if r.code != 2 || !strings.Contains(r.stderr, "--db must not carry a password") || strings.Contains(r.stderr+r.stdout, "s3cret") {
+			t.Errorf("--db %s: exit %d, %q", u, r.code, r.stderr)
+		}
+	}
+	for _, u := range []string{"postgres://u:s3cret@127.0.0.1:%zz/x", "host=127.0.0.1 port=1 password=s3cret", "postgres://u:s3cret@127.0.0.1:1/x?connect_timeout=1",
+		"postgres://u@127.0.0.1:1/x?connect_timeout=1&password=s3cret"} {
+		r := vettingd(t, u, "", "migrate")
+		if r.code == 0 || strings.Contains(r.stderr+r.stdout, "s3cret") {
+			t.Errorf("VETTINGD_DATABASE_URL=%s: exit %d, %q", u, r.code, r.stderr)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/user"
 	"strings"
@@ -159,10 +158,8 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		return &exitError{ExitUsage, err}
 	}
 	if a.flagDB != "" {
-		if u, err := url.Parse(a.flagDB); err == nil && u.User != nil {
-			if _, has := u.User.Password(); has {
-				return usageErr("--db must not carry a password (flags show in process listings): use VETTINGD_DATABASE_URL, VETTINGD_DATABASE_URL_FILE or PGPASSWORD")
-			}
+		if store.HasPassword(a.flagDB) {
+			return usageErr("--db must not carry a password (flags show in process listings): use VETTINGD_DATABASE_URL, VETTINGD_DATABASE_URL_FILE or PGPASSWORD")
 		}
 		cfg.DatabaseURL = a.flagDB
 	}

@@ -14,14 +14,14 @@ import (
 // the same records, so that the first plan under new rules plans everyone.
 const rulesVersion = "2026-11-23.1"
 
-// fingerprint identifies the rules and the policy a conclusion was reached
-// under.
-func fingerprint(pol *policy.Policy) string {
+// rulesInUse identify the rules and the policy a conclusion was reached under.
+func rulesInUse(pol *policy.Policy) store.Rules {
 	b, _ := json.Marshal(pol)
 	h := sha256.New()
 	h.Write([]byte(rulesVersion))
 	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	return store.Rules{Fingerprint: hex.EncodeToString(h.Sum(nil)),
+		Detail: map[string]any{"rules_version": rulesVersion, "policy": json.RawMessage(b)}}
 }
 
 // validUntil is the first date after asOf on which the rules could

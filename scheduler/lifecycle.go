@@ -64,7 +64,11 @@ func (p *Planner) Complete(ctx context.Context, asOf civil.Date, actor string, i
 		if r.Status != "open" && r.Status != "acknowledged" {
 			return fmt.Errorf("%w: review %d is already %s", store.ErrConflict, id, r.Status)
 		}
-		if c, err = checkCompletion(r, c, asOf); err != nil {
+		started, err := pt.StartDate(ctx, r.EmployeeID)
+		if err != nil {
+			return err
+		}
+		if c, err = checkCompletion(r, c, asOf, started); err != nil {
 			return err
 		}
 		if err := pt.Complete(ctx, id, c); err != nil {
@@ -83,7 +87,7 @@ func (p *Planner) load(ctx context.Context, pt *store.PlanTx, id int64, by strin
 	if ok, err := pt.PersonExists(ctx, by); err != nil {
 		return store.Review{}, err
 	} else if !ok {
-		return store.Review{}, invalid("--by %q: no such person", by)
+		return store.Review{}, invalid("by %q: no such person", by)
 	}
 	r, err := pt.Review(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -93,7 +97,7 @@ func (p *Planner) load(ctx context.Context, pt *store.PlanTx, id int64, by strin
 }
 
 // checkCompletion fills defaults and refuses what the review's kind does not take.
-func checkCompletion(r store.Review, c store.Completion, asOf civil.Date) (store.Completion, error) {
+func checkCompletion(r store.Review, c store.Completion, asOf, started civil.Date) (store.Completion, error) {
 	if c.On.IsZero() {
 		c.On = asOf
 	}
@@ -103,10 +107,13 @@ func checkCompletion(r store.Review, c store.Completion, asOf civil.Date) (store
 	if c.On.After(asOf) {
 		return c, invalid("a review cannot be completed on %s, after today (%s)", c.On, asOf)
 	}
+	if c.On.Before(started) {
+		return c, invalid("a review of %s cannot be completed on %s, before they started (%s)", r.EmployeeID, c.On, started)
+	}
 	c.Outcome = strings.TrimSpace(c.Outcome)
 	if allowed, fixed := outcomes[r.Kind]; fixed {
 		if !slices.Contains(allowed, c.Outcome) {
-			return c, invalid("a %s needs --outcome %s", r.Kind, strings.Join(allowed, " or "))
+			return c, invalid("the outcome of this review (%s) must be %s", r.Kind, strings.Join(allowed, " or "))
 		}
 	} else if c.Outcome == "" {
 		c.Outcome = "completed"

@@ -35,7 +35,7 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 	start := time.Now()
 	res := Result{AsOf: asOf, DryRun: dryRun}
 	stats, err := p.Store.Plan(ctx, asOf, actor, dryRun, func(pt *store.PlanTx) error {
-		if err := pt.UseRules(ctx, fingerprint(&p.Policy), p.notifyRules()); err != nil {
+		if err := pt.UseRules(ctx, rulesInUse(&p.Policy), p.notifyRules()); err != nil {
 			return err
 		}
 		if p.Everyone {
@@ -66,7 +66,7 @@ func (p *Planner) Run(ctx context.Context, asOf civil.Date, actor string, dryRun
 // transaction: after an import, an event or a completion, so that what it
 // triggers exists at once rather than at the next scheduled run.
 func (p *Planner) PlanPeople(ctx context.Context, pt *store.PlanTx, ids []string) error {
-	if err := pt.UseRules(ctx, fingerprint(&p.Policy), p.notifyRules()); err != nil {
+	if err := pt.UseRules(ctx, rulesInUse(&p.Policy), p.notifyRules()); err != nil {
 		return err
 	}
 	const batch = 500

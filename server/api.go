@@ -105,13 +105,13 @@ type handler func(w http.ResponseWriter, r *http.Request, p *principal)
 // any other role is refused 403.
 func (a *API) auth(h handler, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" { // the scheme is case-insensitive (RFC 9110)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd"`)
 			writeError(w, http.StatusUnauthorized, "a bearer token is required")
 			return
 		}
-		t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(token)))
+		t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(token)), a.today())
 		if errors.Is(err, store.ErrNotFound) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "the token is not valid (unknown or revoked)")

@@ -193,6 +193,16 @@ func TestSupervisorSeesOnlyTheirLine(t *testing.T) {
 		if code, body = f.do(t, "supervisor", "POST", fmt.Sprintf("/api/v1/reviews/%d/acknowledge", own), ""); code != http.StatusConflict {
 			t.Errorf("second acknowledge: %d %s, want 409", code, body)
 		}
+		// Bad input is a 400 whose message is the API's own: no flag names,
+		// no internal prefixes. Nobody completes a review before its person started.
+		for _, c := range []struct{ body, want string }{
+			{`{"outcome": "bogus"}`, `{"error":"the outcome of this review (integrity_review) must be satisfactory or concerns"}`},
+			{`{"outcome": "satisfactory", "on": "1990-01-01"}`, `{"error":"a review of E4 cannot be completed on 1990-01-01, before they started (2020-02-29)"}`},
+		} {
+			if code, body = f.do(t, "supervisor", "POST", fmt.Sprintf("/api/v1/reviews/%d/complete", own), c.body); code != http.StatusBadRequest || strings.TrimSpace(body) != c.want {
+				t.Errorf("complete with %s: %d %s, want 400 %s", c.body, code, body, c.want)
+			}
+		}
 		code, body = f.do(t, "supervisor", "POST", fmt.Sprintf("/api/v1/reviews/%d/complete", own), `{"outcome": "satisfactory", "on": "2026-11-02"}`)
 		if code != 200 || !strings.Contains(body, `"status":"completed"`) {
 			t.Fatalf("complete: %d %s", code, body)
@@ -291,6 +301,52 @@ func TestRevokedTokenIsRefusedAndTokensAreStoredHashed(t *testing.T) {
 		}
 		if code, _ := f.do(t, "vetting_unit", "GET", "/api/v1/reviews", ""); code != http.StatusUnauthorized {
 			t.Errorf("revoked token: %d, want 401", code)
+		}
+	})
+}
+
+// A person's token, and the web session made from it, stop working when
+// HR records that they have left; the Bearer scheme is case-insensitive.
+func TestALeaversTokenStopsWorking(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		cookie, _ := f.signIn(t, "supervisor") // E2's
+		req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/reviews", nil)
+		req.Header.Set("Authorization", "bearer "+f.tokens["supervisor"])
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("lower-case bearer: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		// E2 leaves on 2026-11-02 (the API's today); E3 now reports to E1.
+		var b strings.Builder
+		for i, line := range strings.Split(strings.TrimSpace(team), "\n") {
+			switch {
+			case i == 0:
+				line += ",end_date"
+			case strings.HasPrefix(line, "E2,"):
+				line += ",2026-11-02"
+			case strings.HasPrefix(line, "E3,"):
+				line = strings.Replace(line, ",E2,", ",E1,", 1) + ","
+			default:
+				line += ","
+			}
+			b.WriteString(line + "\n")
+		}
+		left := b.String()
+		p := filepath.Join(t.TempDir(), "people.csv")
+		if err := os.WriteFile(p, []byte(left), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, map[string]string{"VETTINGD_DATABASE_URL": dbURL}, "import", "people", p, "--as-of", "2026-11-02")
+		if code, body := f.do(t, "supervisor", "GET", "/api/v1/reviews", ""); code != http.StatusUnauthorized {
+			t.Errorf("a leaver's token: %d %s, want 401", code, body)
+		}
+		if code, loc, _ := f.page(t, "GET", "/inbox", cookie, nil); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("a leaver's web session: %d to %q, want a redirect to sign in", code, loc)
+		}
+		if code, _ := f.do(t, "vetting_unit", "GET", "/api/v1/reviews", ""); code != 200 {
+			t.Errorf("a unit's token (no person's): %d", code)
 		}
 	})
 }

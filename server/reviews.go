@@ -215,10 +215,10 @@ func (a *API) complete(w http.ResponseWriter, r *http.Request, p *principal) {
 func (a *API) answerLifecycle(w http.ResponseWriter, r *http.Request, id int64, err error) {
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, err.Error())
+		writeError(w, http.StatusConflict, plain(err))
 		return
 	case errors.Is(err, scheduler.ErrInvalid):
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, plain(err))
 		return
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())

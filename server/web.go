@@ -81,7 +81,7 @@ func (a *API) page(h pageHandler, roles ...string) http.Handler {
 		var t store.Token
 		var csrf string
 		if err == nil {
-			t, csrf, err = a.Store.Session(r.Context(), c.Value)
+			t, csrf, err = a.Store.Session(r.Context(), c.Value, a.today())
 		}
 		if err != nil {
 			if !errors.Is(err, http.ErrNoCookie) && !errors.Is(err, store.ErrNotFound) {
@@ -152,7 +152,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostFormValue("next"))
-	t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(r.PostFormValue("token"))))
+	t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(r.PostFormValue("token"))), a.today())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Role == RoleHR) {
 		a.render(w, http.StatusUnauthorized, "login.html", nil, view{Title: "Sign in", Data: next,
 			Error: "That token is not valid for these pages (unknown, revoked, or for imports only)."})
@@ -375,18 +375,31 @@ func (a *API) afterForm(w http.ResponseWriter, r *http.Request, s *session, rv s
 			a.fail(w, r, rerr)
 			return
 		}
-		a.render(w, http.StatusConflict, "review.html", s, view{Title: "Not done", Error: sentence(err), Data: struct{ Row row }{rows[0]}})
+		status := http.StatusConflict
+		switch {
+		case isInvalid(err):
+			status = http.StatusBadRequest
+		case errors.Is(err, store.ErrNotFound):
+			status = http.StatusNotFound
+		}
+		a.render(w, status, "review.html", s, view{Title: "Not done", Error: sentence(err), Data: struct{ Row row }{rows[0]}})
 		return
 	}
 	http.Redirect(w, r, back+"?done="+url.QueryEscape(fmt.Sprintf("Review %d (%s) %s.", rv.ID, notify.KindTitle(rv.Kind), did)), http.StatusSeeOther)
 }
 
 func sentence(err error) string {
+	msg := plain(err)
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// plain is an error's message without the lifecycle's own prefixes.
+func plain(err error) string {
 	msg := err.Error()
 	for _, prefix := range []string{"conflict: ", "invalid: "} {
 		msg = strings.TrimPrefix(msg, prefix)
 	}
-	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+	return msg
 }
 
 type personData struct {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"vettingd/civil"
 	"vettingd/store"
 	"vettingd/store/storetest"
 )
@@ -27,7 +28,7 @@ func (f *apiFixture) signIn(t *testing.T, role string) (cookie, csrf string) {
 	resp.Body.Close()
 	for _, c := range resp.Cookies() {
 		if c.Name == "vettingd_session" {
-			_, csrf, err := f.s.Session(context.Background(), c.Value)
+			_, csrf, err := f.s.Session(context.Background(), c.Value, civil.MustParse("2026-11-02"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +43,7 @@ func (f *apiFixture) signIn(t *testing.T, role string) (cookie, csrf string) {
 // sign-in form refuses (hr) or one already expired.
 func (f *apiFixture) storeSession(t *testing.T, role string, ttl time.Duration) (cookie, csrf string) {
 	t.Helper()
-	tok, err := f.s.TokenByHash(context.Background(), store.HashToken(f.tokens[role]))
+	tok, err := f.s.TokenByHash(context.Background(), store.HashToken(f.tokens[role]), civil.MustParse("2026-11-02"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,11 +139,11 @@ func TestWebPagesAuthorizationMatrix(t *testing.T) {
 			{"GET", "/people/E4", nil, map[string]int{"admin": 200, "vetting_unit": 200, "psd": 200, "supervisor": 200}, nil},
 			{"GET", "/people/E6", nil, map[string]int{"admin": 200, "vetting_unit": 200, "psd": 200}, nil},
 			{"GET", "/people/E99", nil, map[string]int{"admin": 404, "vetting_unit": 404, "psd": 404}, nil},
-			{"POST", r(own, "/complete"), bogus, map[string]int{"admin": 409, "vetting_unit": 409, "supervisor": 409}, nil},
-			{"POST", r(other, "/complete"), bogus, map[string]int{"admin": 409, "vetting_unit": 409}, nil},
-			{"POST", r(psd, "/complete"), bogus, map[string]int{"admin": 409, "vetting_unit": 409, "psd": 409}, nil},
-			{"POST", r(gap, "/complete"), bogus, map[string]int{"admin": 409, "vetting_unit": 409}, nil},
-			{"POST", r(other, "/acknowledge"), url.Values{"by": {"nobody"}}, map[string]int{"admin": 409, "vetting_unit": 409}, nil},
+			{"POST", r(own, "/complete"), bogus, map[string]int{"admin": 400, "vetting_unit": 400, "supervisor": 400}, nil},
+			{"POST", r(other, "/complete"), bogus, map[string]int{"admin": 400, "vetting_unit": 400}, nil},
+			{"POST", r(psd, "/complete"), bogus, map[string]int{"admin": 400, "vetting_unit": 400, "psd": 400}, nil},
+			{"POST", r(gap, "/complete"), bogus, map[string]int{"admin": 400, "vetting_unit": 400}, nil},
+			{"POST", r(other, "/acknowledge"), url.Values{"by": {"nobody"}}, map[string]int{"admin": 400, "vetting_unit": 400}, nil},
 			{"POST", r(999999, "/acknowledge"), url.Values{}, map[string]int{"admin": 404, "vetting_unit": 404, "psd": 404, "supervisor": 404}, nil},
 		}
 		for _, row := range rows {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/lib/pq"
@@ -17,12 +18,23 @@ import (
 // changed, since every write to what the rules read forgets the people it
 // concerns, in its own transaction.
 
-// UseRules declares the fingerprint of the rules and policy the plan
-// applies. Under a fingerprint other than the stored one, every person is
-// forgotten, so that the next full pass plans everyone under the new rules.
-// The notification rules are those the plan's notifications will be owed
-// under: new reviews are written as those make them.
-func (pt *PlanTx) UseRules(ctx context.Context, fingerprint string, notify NotifyRules) error {
+// Rules are what a plan concludes under: the rules' own version and the
+// policy.
+type Rules struct {
+	Fingerprint string // changes whenever they do
+	// Detail is written to the audit log when they change: the policy in
+	// full, so that which policy was in force when is provable afterwards.
+	Detail any
+}
+
+// UseRules declares the rules and policy the plan applies. Under a
+// fingerprint other than the stored one, every person is forgotten, so that
+// the next full pass plans everyone under the new rules, and the change is
+// audited ("policy_changed"). The notification rules are those the plan's
+// notifications will be owed under: new reviews are written as those make
+// them.
+func (pt *PlanTx) UseRules(ctx context.Context, rules Rules, notify NotifyRules) error {
+	fingerprint := rules.Fingerprint
 	pt.notifying = true
 	pt.escalate1, pt.escalate2 = notify.escalationDates(pt.AsOf)
 	if pt.rules == fingerprint {
@@ -41,6 +53,14 @@ func (pt *PlanTx) UseRules(ctx context.Context, fingerprint string, notify Notif
 	}
 	if stored != fingerprint {
 		if err := pt.ForgetAll(ctx); err != nil {
+			return err
+		}
+		detail, err := json.Marshal(map[string]any{"previous": stored, "fingerprint": fingerprint, "rules": rules.Detail})
+		if err != nil {
+			return fmt.Errorf("store: plan rules: %w", err)
+		}
+		if err := pt.s.appendAudit(ctx, pt.tx, AuditEntry{At: pt.now, Actor: pt.Actor, Action: "policy_changed", Entity: "policy",
+			EntityID: fingerprint, Detail: string(detail)}); err != nil {
 			return err
 		}
 	}

@@ -135,6 +135,15 @@ func (pt *PlanTx) PersonExists(ctx context.Context, id string) (bool, error) {
 	return n > 0, nil
 }
 
+// StartDate returns the date a person started.
+func (pt *PlanTx) StartDate(ctx context.Context, id string) (civil.Date, error) {
+	var d civil.Date
+	if err := pt.tx.GetContext(ctx, &d, `SELECT start_date FROM people WHERE employee_id = $1`, id); err != nil {
+		return d, fmt.Errorf("store: start date: %w", err)
+	}
+	return d, nil
+}
+
 // Acknowledge marks an open review as seen by its assignee.
 func (pt *PlanTx) Acknowledge(ctx context.Context, id int64, by string) error {
 	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, updated_at = $2

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"time"
+	"vettingd/civil"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -34,14 +35,14 @@ func (s *Store) CreateSession(ctx context.Context, t Token, ttl time.Duration, f
 // Session returns the live token behind a session cookie, and the
 // session's CSRF token; ErrNotFound when the session is unknown, expired,
 // or its token revoked.
-func (s *Store) Session(ctx context.Context, cookie string) (Token, string, error) {
+func (s *Store) Session(ctx context.Context, cookie string, asOf civil.Date) (Token, string, error) {
 	var row struct {
 		Token
 		CSRF string `db:"csrf"`
 	}
 	err := s.db.GetContext(ctx, &row, `SELECT t.id, t.name, t.role, t.employee_id, t.created_at, t.created_by, t.revoked_at, t.last_used_at, w.csrf
 		FROM web_sessions w JOIN api_tokens t ON t.id = w.token_id
-		WHERE w.id_hash = $1 AND w.expires_at > $2 AND t.revoked_at IS NULL`, HashToken(cookie), time.Now().UTC())
+		WHERE w.id_hash = $1 AND w.expires_at > $2 AND t.revoked_at IS NULL AND `+s.holderCurrent("t", 3), HashToken(cookie), time.Now().UTC(), asOf)
 	if isNoRows(err) {
 		return Token{}, "", ErrNotFound
 	}

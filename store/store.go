@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -131,27 +132,62 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 	}
 }
 
-// redactURL hides a password in a database URL so that it can be printed.
+// redactURL hides the password in a database URL, in its user part or as
+// a password= parameter, so that it can be printed. A URL that does not
+// parse has whatever could be a password hidden all the same.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if err != nil {
+		return queryPassword.ReplaceAllString(userPassword.ReplaceAllString(s, "${1}xxxxx@"), "${1}xxxxx")
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }
 
+var (
+	userPassword  = regexp.MustCompile(`(://[^/@]*?:)[^/]*@`)
+	queryPassword = regexp.MustCompile(`(?i)(password\s*=\s*)[^&\s]*`)
+)
+
+// HasPassword reports whether a database URL carries a password, in its
+// user part or as a password= parameter.
+func HasPassword(dbURL string) bool {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return userPassword.MatchString(dbURL) || queryPassword.MatchString(dbURL)
+	}
+	_, inUser := u.User.Password() // nil-safe
+	return inUser || u.Query().Has("password")
+}
+
+// redact hides the database URL's password in an error that may quote it
+// (the URL whole, as a parse error does, or the password alone).
 func redact(err error, dbURL string) error {
-	u, perr := url.Parse(dbURL)
-	if perr != nil || u.User == nil {
+	msg := strings.ReplaceAll(err.Error(), dbURL, redactURL(dbURL))
+	if u, perr := url.Parse(dbURL); perr == nil {
+		secrets := []string{u.Query().Get("password")}
+		if u.User != nil {
+			pw, _ := u.User.Password()
+			secrets = append(secrets, pw)
+		}
+		for _, pw := range secrets {
+			if pw != "" {
+				msg = strings.ReplaceAll(msg, pw, "xxxxx")
+			}
+		}
+	}
+	if msg == err.Error() {
 		return err
 	}
-	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
-		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
-	}
-	return err
+	return errors.New(msg)
 }
 
 // Dialect returns the backend this store talks to.

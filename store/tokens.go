@@ -88,10 +88,13 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, by string) error {
 }
 
 // TokenByHash returns the live token with this hash; ErrNotFound if none.
-func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
+// A token is live until revoked, and, when it is a person's, while they are
+// in the force on asOf: a supervisor who leaves loses their inbox with
+// their post.
+func (s *Store) TokenByHash(ctx context.Context, hash string, asOf civil.Date) (Token, error) {
 	var t Token
 	err := s.db.GetContext(ctx, &t, `SELECT id, name, role, employee_id, created_at, created_by, revoked_at, last_used_at
-		FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, hash)
+		FROM api_tokens t WHERE token_hash = $1 AND revoked_at IS NULL AND `+s.holderCurrent("t", 2), hash, asOf)
 	if isNoRows(err) {
 		return t, ErrNotFound
 	}
@@ -121,4 +124,11 @@ func (s *Store) FirstSupervisor(ctx context.Context) (string, error) {
 		return "", ErrNotFound
 	}
 	return id.String, nil
+}
+
+// holderCurrent is the condition that the token t (its alias) is no
+// person's, or its person is in the force on the date that is placeholder n.
+func (s *Store) holderCurrent(t string, n int) string {
+	return `(` + t + `.employee_id IS NULL OR EXISTS (SELECT 1 FROM people h WHERE h.employee_id = ` + t + `.employee_id
+		AND (h.end_date IS NULL OR h.end_date > ` + s.date(n) + `)))`
 }
