@@ -120,3 +120,19 @@ func TestRandomDrawExcludesOnlyReviewsUnderWayAndVerifies(t *testing.T) {
 		}
 	})
 }
+
+// A new installation imports its posts before its people: the plan of the
+// posts import has nobody to draw from, and the month's draw waits for the
+// first plan with a force.
+func TestTheFirstMonthsDrawWaitsForAForce(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	must(t, dbURL, "import", "posts", write(t, "posts.csv", postsCSV), "--as-of", "2026-11-02")
+	if n := storetest.Count(t, dbURL, "revetting_draws"); n != 0 {
+		t.Fatalf("%d draws with nobody in the force", n)
+	}
+	must(t, dbURL, "import", "people", write(t, "people.csv", peopleCSV), "--as-of", "2026-11-02")
+	must(t, dbURL, "plan", "--as-of", "2026-11-03")
+	if d := draw(t, dbURL, "2026-11"); d.Population != 6 {
+		t.Errorf("the month's draw: %+v, want one of the 6 people", d)
+	}
+}

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,4 +155,52 @@ func TestTheCountOfProblemsIsOfThemAll(t *testing.T) {
 	dbURL := storetest.URL(t, "sqlite")
 	stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", b.String()))
 	lacks(t, stderr, "… and 200 more problems not listed", "people.csv rejected with 1200 problems; nothing was written")
+}
+
+// A column that is read may appear only once (which one holds the data?);
+// one vettingd does not read is ignored, however often it appears.
+func TestOnlyAColumnThatIsReadMayNotAppearTwice(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv",
+		"employee_id,given_name,family_name,workforce_type,start_date,Given_Name\nX1,Pat,Doe,staff,2020-01-01,Sam\n"))
+	lacks(t, stderr, `people.csv:1: column "Given_Name" appears twice in the header`, "rejected with 1 problem;")
+	m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv",
+		"employee_id,given_name,family_name,workforce_type,start_date,misc_note,misc_note\nX1,Pat,Doe,staff,2020-01-01,a,b\n"), "--format", "json"))
+	counts(t, m, map[string]float64{"rows": 1, "created": 1})
+	if w := fmt.Sprint(m["warnings"]); strings.Count(w, `column "misc_note" is not one vettingd reads`) != 2 {
+		t.Errorf("warnings %s", w)
+	}
+}
+
+// dropColumn removes a column from every line of a simple CSV (no quotes).
+func dropColumn(file, column string) string {
+	lines := strings.Split(strings.TrimSuffix(file, "\n"), "\n")
+	at := slices.Index(strings.Split(lines[0], ","), column)
+	for i, l := range lines {
+		cells := strings.Split(l, ",")
+		lines[i] = strings.Join(slices.Delete(cells, at, at+1), ",")
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// A snapshot whose header lacks an optional column keeps that column's
+// stored values, and says so: an HR extract without e-mails does not erase
+// them, nor a posts file without its designated column every designation.
+func TestASnapshotKeepsWhatItsHeaderLacks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", dropColumn(dropColumn(peopleCSV, "email"), "status")), "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 6, "updated": 0, "unchanged": 6, "leavers": 0})
+		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, `column "email" is not in the file: the stored values are kept`) || !strings.Contains(w, `column "status"`) {
+			t.Errorf("warnings %s", w)
+		}
+		m = report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", dropColumn(postsCSV, "designated")), "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 3, "updated": 0, "unchanged": 3})
+		if got := storetest.Query(t, dbURL, "SELECT post_id FROM posts WHERE designated"); !slices.Equal(got, []string{"P2"}) {
+			t.Errorf("designated posts after a file without the column: %v", got)
+		}
+		if got := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM people WHERE email IS NOT NULL"); got[0] != "5" {
+			t.Errorf("people with an e-mail: %v, want 5", got)
+		}
+	})
 }

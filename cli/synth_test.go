@@ -21,6 +21,13 @@ func TestGeneratedForceImportsAndPlans(t *testing.T) {
 				t.Errorf("%s: %v", k, r.stdout)
 			}
 		}
+		// The month's random draw waits for the first full plan with a force
+		// (the posts import's plan had nobody to draw from).
+		first := report(t, must(t, dbURL, "plan", "--as-of", "2026-11-02", "--format", "json"))
+		// It plans just the people it chose: their random re-vettings.
+		if d, ok := first["draw"].(map[string]any); !ok || d["chosen"] != first["created"] || first["people"] != d["chosen"] || first["updated"] != 0.0 || first["cancelled"] != 0.0 {
+			t.Errorf("the month's first full plan: %v", first)
+		}
 		// The imports planned everyone: a re-plan has no one to evaluate, and
 		// evaluating everyone again finds nothing to change.
 		for _, flags := range [][]string{nil, {"--all"}} {

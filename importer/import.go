@@ -125,8 +125,15 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		return rep, nil
 	}
 	snapshot := opts.Mode == "snapshot"
-	if !snapshot {
-		lay.keep = lay.absent(k)
+	// A column the file lacks is not given: its stored values are kept, in
+	// a snapshot as in a delta. A snapshot is the whole truth of which rows
+	// there are; an HR extract without an e-mail column (or a posts file
+	// without designated) must not erase every e-mail (or designation).
+	lay.keep = lay.absent(k)
+	if snapshot {
+		for _, name := range lay.keep {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not in the file: the stored values are kept", name))
+		}
 	}
 	it, err := st.BeginImport(ctx, k.storeTable())
 	if err != nil {
@@ -312,8 +319,8 @@ type layout struct {
 	cols  []int // per field of the kind, the index of its cell; -1 when the header lacks it
 	cells int   // the header's cells: no line may have more
 	need  int   // the cells a line needs to reach every column vettingd reads
-	// keep names the fields whose stored values a delta keeps, because the
-	// header lacks them; the row checks then wait for those values.
+	// keep names the fields whose stored values an import keeps, because
+	// the header lacks them; the row checks then wait for those values.
 	keep []string
 }
 
@@ -344,11 +351,12 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (la
 		return layout{}, nil, fmt.Errorf("read %s: %w", rep.FileName, err)
 	}
 	index := map[string]int{}
+	twice := map[string]string{} // a name that appears again → as the header has it
 	var problems []Problem
 	for i, h := range header {
 		name := normalize(h)
 		if _, dup := index[name]; dup && name != "" {
-			problems = append(problems, Problem{Line: 1, Column: name, Message: fmt.Sprintf("column %q appears twice in the header", clip(h))})
+			twice[name] = h
 		}
 		index[name] = i
 	}
@@ -358,6 +366,11 @@ func readHeader(in *reader, k *kind, mapping map[string]string, rep *Report) (la
 		want := f.name
 		if m, ok := mapping[f.name]; ok && m != "" {
 			want = m
+		}
+		// Twice is a problem only for a column that is read: which of the
+		// two holds the data? One that is ignored is ignored twice.
+		if h, dup := twice[normalize(want)]; dup {
+			problems = append(problems, Problem{Line: 1, Column: f.name, Message: fmt.Sprintf("column %q appears twice in the header", clip(h))})
 		}
 		idx, ok := index[normalize(want)]
 		lay.cols[i] = -1

@@ -71,6 +71,12 @@ func drawIfDue(ctx context.Context, pt *store.PlanTx, pol policy.RandomRevetting
 	if err != nil {
 		return nil, err
 	}
+	if population == 0 {
+		// Nobody to draw from yet (a new installation's posts, imported
+		// before its people): the month's draw waits for its first plan
+		// with a force, rather than being spent on nobody.
+		return nil, nil
+	}
 	n := int(math.Round(float64(population) * pol.AnnualRate / 12))
 	seed := newSeed()
 	d := &store.DrawRecord{Month: month, DrawnOn: pt.AsOf, DrawnAt: pt.Now(), Seed: seed, Population: population,
