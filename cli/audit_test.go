@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -135,5 +136,25 @@ func TestADatabasePasswordNeverShows(t *testing.T) {
 		if r.code == 0 || strings.Contains(r.stderr+r.stdout, "s3cret") {
 			t.Errorf("VETTINGD_DATABASE_URL=%s: exit %d, %q", u, r.code, r.stderr)
 		}
+	}
+}
+
+// --format is refused where a command does not offer it, and where it
+// does (ack and complete print the review as reviews list does) it is kept.
+func TestFormatIsOfferedOrRefused(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	planned(t, dbURL)
+	for _, argv := range [][]string{{"audit", "verify", "--format", "json"}, {"migrate", "--format", "xml"}, {"token", "create", "--role", "hr", "--format", "json"},
+		{"reviews", "complete", "1", "--by", "E1", "--format", "xml"}} {
+		if r := vettingd(t, dbURL, "", argv...); r.code != 2 || !strings.Contains(r.stderr, "--format must be one of") {
+			t.Errorf("vettingd %v: exit %d %s", argv, r.code, r.stderr)
+		}
+	}
+	rs := reviews(t, dbURL)
+	r := find(t, rs, "E5", "integrity_review", "annual")
+	out := must(t, dbURL, "reviews", "ack", fmt.Sprint(r.ID), "--by", "E2", "--format", "json")
+	var got review
+	if err := json.Unmarshal([]byte(out.stdout), &got); err != nil || got.ID != r.ID || got.Status != "acknowledged" || orNull(got.AcknowledgedBy) != "E2" {
+		t.Errorf("ack --format json: %v %s", err, out.stdout)
 	}
 }

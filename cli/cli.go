@@ -17,6 +17,7 @@ import (
 
 	"vettingd/civil"
 	"vettingd/config"
+	"vettingd/importer"
 	"vettingd/policy"
 	"vettingd/store"
 )
@@ -176,6 +177,9 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if a.policy, err = policy.Load(cfg.PolicyPath); err != nil {
 		return &exitError{ExitUsage, err}
 	}
+	if err := importer.CheckColumnMaps(a.policy.Import.Columns); err != nil {
+		return usageErr("policy: %s", err)
+	}
 	a.started = true
 	return nil
 }
@@ -235,6 +239,9 @@ func (a *app) migrateCommand() *cobra.Command {
 		Short: "Create or upgrade the database schema",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text"); err != nil {
+				return err
+			}
 			s, err := store.Open(cmd.Context(), a.cfg.DatabaseURL)
 			if err != nil {
 				return err

@@ -25,6 +25,9 @@ func (a *app) demoCommand() *cobra.Command {
 			"and serves it until Ctrl-C. Notifications go to the log.",
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text"); err != nil {
+				return err
+			}
 			if people < 1 {
 				return usageErr("--people must be at least 1")
 			}

@@ -25,6 +25,9 @@ func (a *app) generateCommand() *cobra.Command {
 			"Files already in the directory are not overwritten (they may be real HR exports) unless --force.",
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text"); err != nil {
+				return err
+			}
 			if people < 1 {
 				return usageErr("--people must be at least 1")
 			}

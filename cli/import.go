@@ -40,9 +40,6 @@ func (a *app) importCommand() *cobra.Command {
 			if err := importer.CheckKindMode(kind, mode); err != nil {
 				return usageErr("%s", err)
 			}
-			if err := importer.CheckColumnMap(kind, a.policy.Import.Columns[kind]); err != nil {
-				return usageErr("policy: %s", err)
-			}
 			in, name, err := a.openInput(file)
 			if err != nil {
 				return err

@@ -204,3 +204,12 @@ func TestASnapshotKeepsWhatItsHeaderLacks(t *testing.T) {
 		}
 	})
 }
+
+// A header problem does not hide the lines' own: a file that lacks a
+// required column and has a bad date is rejected naming both, the missing
+// column once rather than on every line.
+func TestAHeaderProblemDoesNotHideTheLines(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	stderr := rejected(t, dbURL, "import", "misconduct", write(t, "m.csv", "case_ref,employee_id,concluded_on\nM1,E1,2026-02-30\nM2,E1,2026-01-05\n"))
+	lacks(t, stderr, `m.csv:1: required column "outcome" is missing from the header`, `m.csv:2: concluded_on "2026-02-30" is not a date`, "rejected with 2 problems;")
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -183,6 +184,9 @@ func (a *app) reviewsAck() *cobra.Command {
 		Short: "Acknowledge an open review",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if err := a.checkFormat("text", "json"); err != nil {
+				return err
+			}
 			id, err := reviewID(argv[0])
 			if err != nil {
 				return err
@@ -197,6 +201,9 @@ func (a *app) reviewsAck() *cobra.Command {
 			defer s.Close()
 			if err := a.planner(s).Acknowledge(cmd.Context(), a.asOf, actor(), id, by); err != nil {
 				return lifecycleErr(err)
+			}
+			if a.format == "json" {
+				return a.printReview(cmd.Context(), s, id)
 			}
 			fmt.Fprintf(a.env.Stdout, "Review %d acknowledged by %s.\n", id, by)
 			return nil
@@ -214,6 +221,9 @@ func (a *app) reviewsComplete() *cobra.Command {
 		Short: "Complete a review (integrity reviews: --outcome satisfactory|concerns, --declare business_interest|association|finances|gifts)",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if err := a.checkFormat("text", "json"); err != nil {
+				return err
+			}
 			id, err := reviewID(argv[0])
 			if err != nil {
 				return err
@@ -235,6 +245,9 @@ func (a *app) reviewsComplete() *cobra.Command {
 			if err != nil {
 				return lifecycleErr(err)
 			}
+			if a.format == "json" {
+				return a.printReview(cmd.Context(), s, id)
+			}
 			fmt.Fprintf(a.env.Stdout, "Review %d completed by %s; follow-up reviews created %d, updated %d, cancelled %d.\n",
 				id, c.By, res.Created, res.Updated, res.Cancelled)
 			return nil
@@ -247,4 +260,14 @@ func (a *app) reviewsComplete() *cobra.Command {
 	fl.StringVar(&c.Note, "note", "", "a note")
 	fl.StringArrayVar(&c.Declarations, "declare", nil, "a declaration made at an integrity review (repeatable)")
 	return cmd
+}
+
+// printReview writes one review as JSON, as reviews list does each.
+func (a *app) printReview(ctx context.Context, s *store.Store, id int64) error {
+	r, err := s.Review(ctx, id)
+	if err != nil {
+		return err
+	}
+	r.Overdue = (r.Status == "open" || r.Status == "acknowledged") && r.DueOn.Before(a.asOf)
+	return writeJSON(a.env.Stdout, r)
 }

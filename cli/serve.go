@@ -38,6 +38,9 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Run the daemon: the planner at start and on its schedule, and the HTTP server",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text"); err != nil {
+				return err
+			}
 			s, err := store.Open(cmd.Context(), a.cfg.DatabaseURL)
 			if err != nil {
 				return err

@@ -25,6 +25,9 @@ func (a *app) tokenCommand() *cobra.Command {
 		Short: "Create a token and print it once, alone on standard output (only its hash is kept)",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text"); err != nil { // the token alone, whatever the format
+				return err
+			}
 			if !contains(Roles, role) {
 				return usageErr("--role must be one of admin, vetting_unit, psd, hr, supervisor")
 			}
@@ -97,6 +100,9 @@ func (a *app) tokenCommand() *cobra.Command {
 	revoke := &cobra.Command{
 		Use: "revoke ID", Short: "Revoke a token", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, argv []string) error {
+			if err := a.checkFormat("text"); err != nil {
+				return err
+			}
 			id, err := strconv.ParseInt(argv[0], 10, 64)
 			if err != nil {
 				return usageErr("%q is not a token id", argv[0])
@@ -124,6 +130,9 @@ func (a *app) auditCommand() *cobra.Command {
 	verify := &cobra.Command{
 		Use: "verify", Short: "Check the hash chain of the audit log; exit 1 naming the first broken entry", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text"); err != nil {
+				return err
+			}
 			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
@@ -144,6 +153,9 @@ func (a *app) auditCommand() *cobra.Command {
 	export := &cobra.Command{
 		Use: "export [--since DATE]", Short: "Write the audit log as JSON lines (for a SIEM)", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.checkFormat("text", "json"); err != nil { // JSON lines either way
+				return err
+			}
 			var from civil.Date
 			if since != "" {
 				var err error

@@ -121,7 +121,20 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		return nil, err
 	}
 	if len(problems) > 0 {
-		rep.Errors = problems
+		if lay.cols == nil { // no header to read the lines by
+			rep.Errors = problems
+			return rep, nil
+		}
+		// Every problem is reported, not just the header's: the lines are
+		// checked too, for what the header lets them say.
+		list := &problemList{}
+		for _, p := range problems {
+			list.add(p)
+		}
+		if _, err := stageRows(in, k, lay, nil, list, rep); err != nil {
+			return nil, err
+		}
+		rep.Errors, rep.unlisted = list.sorted(), list.unlisted()
 		return rep, nil
 	}
 	snapshot := opts.Mode == "snapshot"
@@ -142,7 +155,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	defer it.Rollback()
 
 	list := &problemList{}
-	complete, err := stageRows(in, k, lay, it, list, rep)
+	complete, err := stageRows(in, k, lay, it.Add, list, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -432,7 +445,9 @@ func (l *problemList) sorted() []Problem {
 // stageRows parses every data line, records its problems, and stages each
 // row that has a key so the whole-file checks can see it. It returns false
 // when it stopped before the end, at a line too long to read.
-func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *problemList, rep *Report) (bool, error) {
+// stageRows reads the lines, checks each, and stages the good ones with
+// add (none when nil: the lines are only checked).
+func stageRows(in *reader, k *kind, lay layout, add func(line int, vals []any) error, list *problemList, rep *Report) (bool, error) {
 	vals := make([]any, len(k.fields)+len(k.extra))
 	for {
 		rec, tooLong, err := in.read()
@@ -453,11 +468,11 @@ func stageRows(in *reader, k *kind, lay layout, it *store.ImportTx, list *proble
 		}
 		rep.Rows++
 		line, _ := in.csv.FieldPos(0)
-		add := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
-		if !parseRow(rec, k, lay, vals, add) {
+		problem := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
+		if !parseRow(rec, k, lay, vals, problem) || add == nil {
 			continue
 		}
-		if err := it.Add(line, vals); err != nil {
+		if err := add(line, vals); err != nil {
 			return false, err
 		}
 	}
@@ -481,10 +496,11 @@ func parseRow(rec []string, k *kind, lay layout, vals []any, add func(column, ms
 		vals[i] = nil
 	}
 	for i, f := range k.fields {
-		cell := ""
-		if lay.cols[i] >= 0 {
-			cell = strings.TrimSpace(rec[lay.cols[i]])
+		if lay.cols[i] < 0 { // not given; a required column missing is the header's problem, once
+			vals[i] = f.def
+			continue
 		}
+		cell := strings.TrimSpace(rec[lay.cols[i]])
 		if msg := notText(cell); msg != "" {
 			add(f.name, f.name+": "+msg+" (save the file as CSV UTF-8)")
 			continue

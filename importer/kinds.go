@@ -2,6 +2,7 @@ package importer
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -325,6 +326,21 @@ func checkCircumstances(r row, add func(column, msg string)) {
 	case !assessed.IsZero() && !reported.IsZero() && assessed.Before(reported):
 		add("assessed_on", fmt.Sprintf("assessed_on %q is before reported_on %q", assessed, reported))
 	}
+}
+
+// CheckColumnMaps checks the column mappings of every kind (the policy's
+// import.columns): a kind that does not exist, or a column a kind does not
+// have, is refused, so that a misspelt mapping does not go unnoticed.
+func CheckColumnMaps(columns map[string]map[string]string) error {
+	for _, kind := range slices.Sorted(maps.Keys(columns)) {
+		if _, ok := kinds[kind]; !ok {
+			return fmt.Errorf("import.columns.%s: there is no kind %q (the kinds are %s)", kind, kind, strings.Join(Kinds(), ", "))
+		}
+		if err := CheckColumnMap(kind, columns[kind]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CheckColumnMap refuses a column mapping that names a column the kind

@@ -57,13 +57,9 @@ const (
 const importDeadline = 30 * time.Minute
 
 func (a *API) routes(mux *http.ServeMux) {
-	mux.Handle("POST /api/v1/imports/{kind}", a.auth(a.importCSV, RoleHR, RoleAdmin))
+	mux.Handle("POST /api/v1/imports/{kind}", a.auth(a.importCSV, RoleHR, RoleVettingUnit, RolePSD, RoleAdmin)) // each kind its own: importers
 	for path, kind := range eventKinds {
-		roles := []string{RolePSD, RoleAdmin}
-		if kind == "clearances" {
-			roles = []string{RoleVettingUnit, RoleAdmin}
-		}
-		mux.Handle("POST /api/v1/"+path, a.auth(a.event(kind), roles...))
+		mux.Handle("POST /api/v1/"+path, a.auth(a.event(kind), importers(kind)...))
 	}
 	reviewers := []string{RoleAdmin, RoleVettingUnit, RolePSD, RoleSupervisor}
 	mux.Handle("GET /api/v1/reviews", a.auth(a.listReviews, reviewers...))
@@ -100,6 +96,19 @@ func (p *principal) employee() string {
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, p *principal)
+
+// importers are the roles that may write records of a kind, a file or one
+// record at a time: HR its posts and people, the vetting unit its
+// clearances, PSD the vetting events; an admin any.
+func importers(kind string) []string {
+	switch kind {
+	case "posts", "people":
+		return []string{RoleHR, RoleAdmin}
+	case "clearances":
+		return []string{RoleVettingUnit, RoleAdmin}
+	}
+	return []string{RolePSD, RoleAdmin}
+}
 
 // auth authenticates the bearer token and lets the roles listed through;
 // any other role is refused 403.

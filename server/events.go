@@ -140,6 +140,10 @@ func (a *API) importCSV(w http.ResponseWriter, r *http.Request, p *principal) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if !contains(importers(kind), p.Token.Role) {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("the %s role may not import %s", p.Token.Role, kind))
+		return
+	}
 	dryRun, err1 := queryBool(q.Get("dry_run"))
 	force, err2 := queryBool(q.Get("force"))
 	if err := errors.Join(err1, err2); err != nil {
