@@ -188,8 +188,11 @@ type PlanTx struct {
 	// Actor is who the changes are attributed to in the audit log.
 	Actor string
 	log   hash.Hash // the SHA-256 of a line per change, for the audit entry
-	rules string    // the fingerprint UseRules declared
-	Stats PlanStats
+	// changes holds those lines, for the audit log: every review the plan
+	// creates, updates, cancels or completes.
+	changes []byte
+	rules   string // the fingerprint UseRules declared
+	Stats   PlanStats
 	// lastOld is the highest review id before the plan began: the reviews
 	// after it are the plan's own (only plans create reviews, one at a time).
 	lastOld int64
@@ -230,8 +233,9 @@ type PlanStats struct {
 const planLockKey = 0x7665_7474_706c_616e // "vettplan"
 
 // Plan runs fn in one planning transaction, and commits unless fn fails or
-// dryRun is set. The audit log gets one entry for the run, with a digest of
-// every change.
+// dryRun is set. The audit log gets every change the run made, a line each
+// ("reviews_changed" entries of up to auditChangeLines lines), then one
+// entry for the run with its counts and the digest of those lines.
 func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun bool, fn func(pt *PlanTx) error) (PlanStats, error) {
 	tx, err := s.db.BeginTxx(ctx, s.readCommitted())
 	if err != nil {
@@ -278,9 +282,36 @@ func (pt *PlanTx) finish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: record plan: %w", err)
 	}
+	// The lines go in at the end, not as the plan goes: appending to the
+	// log takes its lock, which every audited read would then wait on for
+	// the whole plan.
+	for rest := pt.changes; len(rest) > 0; {
+		cut := len(rest)
+		for i, n := 0, 0; i < len(rest); i++ {
+			if rest[i] == '\n' {
+				if n++; n == auditChangeLines {
+					cut = i + 1
+					break
+				}
+			}
+		}
+		detail, err := json.Marshal(map[string]any{"as_of": pt.AsOf, "changes": string(rest[:cut])})
+		if err != nil {
+			return fmt.Errorf("store: audit plan changes: %w", err)
+		}
+		if err := pt.s.appendAudit(ctx, pt.tx, AuditEntry{At: pt.now, Actor: pt.Actor, Action: "reviews_changed", Entity: "reviews",
+			EntityID: pt.AsOf.String(), Detail: string(detail)}); err != nil {
+			return err
+		}
+		rest = rest[cut:]
+	}
 	detail, _ := json.Marshal(map[string]any{"as_of": pt.AsOf, "stats": st, "changes_sha256": hex.EncodeToString(pt.log.Sum(nil))})
 	return pt.s.appendAudit(ctx, pt.tx, AuditEntry{At: pt.now, Actor: pt.Actor, Action: "plan", Entity: "reviews", EntityID: pt.AsOf.String(), Detail: string(detail)})
 }
+
+// auditChangeLines is how many changes one audit entry lists at most: a
+// day's plan fits in one; a national first plan takes about seventy.
+var auditChangeLines = 10000
 
 // planChunk is how many people one round of loading covers: few enough to
 // bound memory, many enough that the queries are few.

@@ -19,7 +19,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 	}
 	var cancels, completes, updates [][]any
 	creates := make([][]any, 0, len(changes))
-	var line []byte // the change's line in the audit digest
+	var line []byte // the change's line in the audit log
 	for _, c := range changes {
 		switch c.Action {
 		case "cancel":
@@ -44,12 +44,9 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 		default:
 			return fmt.Errorf("store: plan: unknown action %q", c.Action)
 		}
-		line = append(line[:0], c.Action...)
-		line = strconv.AppendInt(append(line, ' '), c.ID, 10)
-		for _, f := range []string{c.Want.Kind, c.Want.EmployeeID, c.Want.SourceRef, c.Want.DueOn.String(), c.Want.AssigneeID, c.Reason} {
-			line = append(append(line, ' '), f...)
-		}
-		pt.log.Write(append(line, '\n'))
+		line = changeLine(line[:0], c)
+		pt.log.Write(line)
+		pt.changes = append(pt.changes, line...)
 	}
 	open := ` AND reviews.status IN ('open', 'acknowledged')`
 	err := pt.updateMany(ctx, "cancel", []string{"id bigint", "reason text"}, cancels, func(q *query) string {
@@ -160,4 +157,29 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+// changeLine appends the line by which the audit log records a change:
+// action, review id ("new" for one created, which its kind, person and
+// source name), kind, person, source, due date, assignee, and the reason
+// or outcome; "-" where there is none (a cancel or complete names only
+// the review and why).
+func changeLine(line []byte, c ReviewChange) []byte {
+	w := c.Want
+	id := "new"
+	if c.Action != "create" {
+		id = strconv.FormatInt(c.ID, 10)
+	}
+	assignee := w.AssigneeRole
+	if w.AssigneeID != "" {
+		assignee += ":" + w.AssigneeID
+	}
+	line = append(line, c.Action...)
+	for _, f := range []string{id, w.Kind, w.EmployeeID, w.SourceRef, w.DueOn.String(), assignee, c.Reason} {
+		if f == "" {
+			f = "-"
+		}
+		line = append(append(line, ' '), f...)
+	}
+	return append(line, '\n')
 }
