@@ -158,3 +158,34 @@ func TestFormatIsOfferedOrRefused(t *testing.T) {
 		t.Errorf("ack --format json: %v %s", err, out.stdout)
 	}
 }
+
+// Entries removed from the end of the log, or all of them, leave a chain
+// that links up; what the database recorded with them says they are gone.
+func TestAuditVerifyCatchesEntriesRemovedFromTheEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		db := storetest.OpenURL(t, dbURL)
+		deleteFrom := func(id int) {
+			t.Helper()
+			disable := `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`
+			enable := `ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`
+			if db.Dialect() == store.SQLite {
+				disable, enable = `DROP TRIGGER IF EXISTS audit_log_no_delete`, `SELECT 1`
+			}
+			for _, q := range []string{disable, fmt.Sprintf(`DELETE FROM audit_log WHERE id >= %d`, id), enable} {
+				if _, err := db.DB().Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		n := storetest.Count(t, dbURL, "audit_log")
+		deleteFrom(n) // the last: the clearances import's plan
+		if r := vettingd(t, dbURL, "", "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "audit log incomplete: 1 plan run recorded in the database has no entry") {
+			t.Errorf("the last entry removed: exit %d, %s", r.code, r.stderr)
+		}
+		deleteFrom(1)
+		if r := vettingd(t, dbURL, "", "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "audit log incomplete: 3 import runs recorded in the database have no entry (the first: import run 1)") {
+			t.Errorf("every entry removed: exit %d, %s", r.code, r.stderr)
+		}
+	})
+}

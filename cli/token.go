@@ -142,7 +142,10 @@ func (a *app) auditCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if broken != nil {
+			switch {
+			case broken != nil && broken.ID == 0:
+				return fmt.Errorf("audit log incomplete: %s", broken.Reason)
+			case broken != nil:
 				return fmt.Errorf("audit log broken at entry %d: %s", broken.ID, broken.Reason)
 			}
 			fmt.Fprintf(a.env.Stdout, "Audit log intact: %s verified.\n", plural(n, "entry"))
