@@ -124,6 +124,9 @@ func TestAPolicyChangeIsAudited(t *testing.T) {
 // that cannot be used is named in errors with its password hidden, even
 // when it does not parse.
 func TestADatabasePasswordNeverShows(t *testing.T) {
+	if r := vettingd(t, "", "", "--db", "mysql://u@h/x", "migrate"); r.code != 2 || !strings.Contains(r.stderr, "--db must start with postgres:// or sqlite:") {
+		t.Errorf("--db of another database: exit %d, %q (as VETTINGD_DATABASE_URL: a usage error)", r.code, r.stderr)
+	}
 	for _, u := range []string{"postgres://u:s3cret@127.0.0.1:1/x", "postgres://u@127.0.0.1:1/x?password=s3cret&sslmode=disable"} {
 		r := vettingd(t, "", "", "--db", u, "migrate")
 		if r.code != 2 || !strings.Contains(r.stderr, "--db must not carry a password") || strings.Contains(r.stderr+r.stdout, "s3cret") {

@@ -159,6 +159,9 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		return &exitError{ExitUsage, err}
 	}
 	if a.flagDB != "" {
+		if err := config.CheckDatabaseURL(a.flagDB); err != nil {
+			return usageErr("--db %s", err)
+		}
 		if store.HasPassword(a.flagDB) {
 			return usageErr("--db must not carry a password (flags show in process listings): use VETTINGD_DATABASE_URL, VETTINGD_DATABASE_URL_FILE or PGPASSWORD")
 		}

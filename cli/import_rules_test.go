@@ -213,3 +213,16 @@ func TestAHeaderProblemDoesNotHideTheLines(t *testing.T) {
 	stderr := rejected(t, dbURL, "import", "misconduct", write(t, "m.csv", "case_ref,employee_id,concluded_on\nM1,E1,2026-02-30\nM2,E1,2026-01-05\n"))
 	lacks(t, stderr, `m.csv:1: required column "outcome" is missing from the header`, `m.csv:2: concluded_on "2026-02-30" is not a date`, "rejected with 2 problems;")
 }
+
+// A posts snapshot that closes a post people still hold says so: the next
+// people file must move them.
+func TestClosingAPostPeopleHoldWarns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		lines := strings.SplitAfter(postsCSV, "\n")
+		m := report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", lines[0]+lines[2]+lines[3]), "--force", "--format", "json")) // without P1
+		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, "3 people still hold posts this snapshot closes (P1): the next people file must move them") {
+			t.Errorf("warnings %s", w)
+		}
+	})
+}

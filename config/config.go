@@ -66,8 +66,8 @@ type option struct {
 
 var options = []option{
 	{name: "VETTINGD_DATABASE_URL", def: "sqlite:vettingd.db", secret: true, set: func(c *Config, v string) error {
-		if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") && !strings.HasPrefix(v, "sqlite:") {
-			return fmt.Errorf("must start with postgres:// or sqlite:")
+		if err := CheckDatabaseURL(v); err != nil {
+			return err
 		}
 		c.DatabaseURL = v
 		return nil
@@ -254,4 +254,12 @@ func readSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot be read: %w", err)
 	}
 	return b, nil
+}
+
+// CheckDatabaseURL refuses a database URL of neither backend.
+func CheckDatabaseURL(v string) error {
+	if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") && !strings.HasPrefix(v, "sqlite:") {
+		return fmt.Errorf("must start with postgres:// or sqlite:")
+	}
+	return nil
 }

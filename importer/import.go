@@ -200,6 +200,16 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		return nil, err
 	}
 	fill(rep, d)
+	if snapshot && d.Closed > 0 {
+		held, posts, err := it.HeldPostsClosing(ctx, opts.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		if held > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d people still hold posts this snapshot closes (%s): the next people file must move them, or it will be rejected",
+				held, strings.Join(posts, ", ")))
+		}
+	}
 	if msg := leaverLimit(k, snapshot, d, opts); msg != "" {
 		rep.Errors = []Problem{{Line: 0, Column: "", Message: msg}}
 		return rep, nil

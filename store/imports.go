@@ -690,6 +690,32 @@ func (it *ImportTx) currentWhere() string {
 	return "closed_on IS NULL"
 }
 
+// HeldPostsClosing counts the people in post on asOf whose post a posts
+// snapshot would close, and names up to five of those posts, the most
+// held first: the people file must move them before it can be imported.
+func (it *ImportTx) HeldPostsClosing(ctx context.Context, asOf civil.Date) (people int, posts []string, err error) {
+	if it.t.Table != "posts" {
+		return 0, nil, nil
+	}
+	var rows []struct {
+		PostID string `db:"post_id"`
+		N      int    `db:"n"`
+	}
+	err = it.tx.SelectContext(ctx, &rows, `SELECT p.post_id, COUNT(*) AS n FROM people p JOIN posts ON posts.post_id = p.post_id
+		WHERE `+it.absentWhere()+` AND (p.end_date IS NULL OR p.end_date > `+it.s.date(1)+`)
+		GROUP BY p.post_id ORDER BY COUNT(*) DESC, p.post_id`, asOf)
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: held posts: %w", err)
+	}
+	for i, r := range rows {
+		people += r.N
+		if i < 5 {
+			posts = append(posts, r.PostID)
+		}
+	}
+	return people, posts, nil
+}
+
 // absentWhere selects current rows that a snapshot does not list.
 func (it *ImportTx) absentWhere() string {
 	return it.currentWhere() + " AND NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE s." + it.t.Key + " = " + it.t.Table + "." + it.t.Key + ")"
