@@ -99,7 +99,14 @@ func (a *app) notifyRunCommand() *cobra.Command {
 				return writeJSON(a.env.Stdout, res)
 			}
 			if dryRun {
-				fmt.Fprintf(a.env.Stdout, "Notify as of %s (dry run, nothing written or sent): %d new items would be owed\n", res.AsOf, res.Owed)
+				// What a real run would also send: the items and messages
+				// already waiting.
+				out, err := s.Outbox(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.env.Stdout, "Notify as of %s (dry run, nothing written or sent): %d new items would be owed, besides %d items and %d messages already waiting\n",
+					res.AsOf, res.Owed, out.Waiting, out.Pending)
 				return nil
 			}
 			fmt.Fprintf(a.env.Stdout, "Notify as of %s: %d new items owed; %d items in %d messages (%d no longer needed); sent %d, to retry %d, failed %d\n",

@@ -309,6 +309,12 @@ func TestAnEscalationHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
 func TestNotifyRunJSONIsJSONAlone(t *testing.T) {
 	dbURL := storetest.URL(t, "sqlite")
 	force(t, dbURL)
+	// A dry run counts what already waits too (the imports' plans queued it).
+	waiting := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM notifications WHERE state = 'pending'")[0]
+	if dry := vettingd(t, dbURL, "", "notify", "run", "--dry-run", "--as-of", "2026-11-02"); waiting == "0" ||
+		!strings.Contains(dry.stdout, "0 new items would be owed, besides "+waiting+" items and 0 messages already waiting") {
+		t.Errorf("dry run with %s items waiting: %q", waiting, dry.stdout)
+	}
 	r := vettingd(t, dbURL, "", "notify", "run", "--as-of", "2026-11-02", "--format", "json")
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || r.code != 0 {
