@@ -226,3 +226,12 @@ func TestClosingAPostPeopleHoldWarns(t *testing.T) {
 		}
 	})
 }
+
+// Lines of spaces or bare commas, as spreadsheets leave at the end of an
+// export, are blank lines: skipped, not problems.
+func TestASpreadsheetsEmptyRowsAreBlankLines(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv",
+		"employee_id,given_name,family_name,workforce_type,start_date\nX1,Pat,Doe,staff,2020-01-01\n   \n,,,,\n , ,,, \nX2,Sam,Roe,staff,2020-01-01\n,,,,\n"), "--format", "json"))
+	counts(t, m, map[string]float64{"rows": 2, "created": 2})
+}

@@ -476,6 +476,9 @@ func stageRows(in *reader, k *kind, lay layout, add func(line int, vals []any) e
 		} else if err != nil {
 			return false, fmt.Errorf("read %s: %w", rep.FileName, err)
 		}
+		if blank(rec) { // a line of spaces or bare commas (a spreadsheet's empty rows) is a blank line
+			continue
+		}
 		rep.Rows++
 		line, _ := in.csv.FieldPos(0)
 		problem := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
@@ -486,6 +489,16 @@ func stageRows(in *reader, k *kind, lay layout, add func(line int, vals []any) e
 			return false, err
 		}
 	}
+}
+
+// blank reports whether every cell of a record is empty or spaces.
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // parseRow fills vals from one line's cells and reports the line's
