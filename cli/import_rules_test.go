@@ -189,9 +189,9 @@ func dropColumn(file, column string) string {
 func TestASnapshotKeepsWhatItsHeaderLacks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		force(t, dbURL)
-		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", dropColumn(dropColumn(peopleCSV, "email"), "status")), "--format", "json"))
+		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", dropColumn(dropColumn(peopleCSV, "email"), "rank_or_grade")), "--format", "json"))
 		counts(t, m, map[string]float64{"rows": 6, "updated": 0, "unchanged": 6, "leavers": 0})
-		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, `column "email" is not in the file: the stored values are kept`) || !strings.Contains(w, `column "status"`) {
+		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, `column "email" is not in the file: the stored values are kept`) || !strings.Contains(w, `column "rank_or_grade"`) || strings.Contains(w, "status") {
 			t.Errorf("warnings %s", w)
 		}
 		m = report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", dropColumn(postsCSV, "designated")), "--format", "json"))
@@ -234,4 +234,20 @@ func TestASpreadsheetsEmptyRowsAreBlankLines(t *testing.T) {
 	m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv",
 		"employee_id,given_name,family_name,workforce_type,start_date\nX1,Pat,Doe,staff,2020-01-01\n   \n,,,,\n , ,,, \nX2,Sam,Roe,staff,2020-01-01\n,,,,\n"), "--format", "json"))
 	counts(t, m, map[string]float64{"rows": 2, "created": 2})
+}
+
+// A snapshot without end_date, status, post_id or supervisor_id columns
+// says those are empty: a leaver listed again is current again.
+func TestASnapshotWithoutEndDatesBringsARejoinerBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		header := "employee_id,given_name,family_name,workforce_type,start_date\n"
+		all := header + "X1,Pat,Doe,staff,2020-01-01\nX2,Sam,Roe,staff,2020-01-01\nX3,Kim,Poe,staff,2020-01-01\n"
+		must(t, dbURL, "import", "people", write(t, "p.csv", all), "--as-of", "2026-01-05")
+		must(t, dbURL, "import", "people", write(t, "p.csv", header+"X1,Pat,Doe,staff,2020-01-01\nX3,Kim,Poe,staff,2020-01-01\n"), "--as-of", "2026-02-05")
+		m := report(t, must(t, dbURL, "import", "people", write(t, "p.csv", all), "--as-of", "2026-03-05", "--format", "json"))
+		counts(t, m, map[string]float64{"rows": 3, "updated": 1})
+		if got := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM people WHERE end_date IS NULL"); got[0] != "3" {
+			t.Errorf("current people after the rejoiner's snapshot: %v, want 3", got)
+		}
+	})
 }

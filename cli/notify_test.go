@@ -222,6 +222,29 @@ func TestNotifyTellsWhomTheRulesSayWhenTheySayIt(t *testing.T) {
 	})
 }
 
+// An escalation queued for the assignee's supervisor goes, if the
+// assignee has another supervisor before it is sent, to the new one.
+func TestAnEscalationGoesToTheAssigneesSupervisorOfTheDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		// E5's integrity review (assignee E2, whose supervisor is E1) is due
+		// 2027-01-31: the plan of 2027-02-07 queues its escalation to E1...
+		must(t, dbURL, "plan", "--as-of", "2027-02-07")
+		// ...then HR puts E2 under E3.
+		e2 := "E2,Bob,Smith,bob@force.police.uk,,officer,Inspector,P1,E1,"
+		if !strings.Contains(peopleCSV, e2) {
+			t.Fatal("the fixture has changed: E2's line is not as expected")
+		}
+		must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, e2, strings.Replace(e2, ",E1,", ",E3,", 1), 1)), "--as-of", "2027-02-07")
+		notifyRun(t, dbURL, env, "2027-02-07")
+		notifyRun(t, dbURL, env, "2027-02-08")
+		sent := bodies(t, wh)
+		if hasItem(itemsFor(sent, "E1"), "integrity_review", "E5", "escalation") || !hasItem(itemsFor(sent, "E3"), "integrity_review", "E5", "escalation") {
+			t.Errorf("the escalation of E5's review: to E1 %+v; to E3 %+v", itemsFor(sent, "E1"), itemsFor(sent, "E3"))
+		}
+	})
+}
+
 // webhookForce imports the force of import_test.go and sends
 // notifications to a webhook receiver, whose posts it returns with the
 // environment that sends there.

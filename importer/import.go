@@ -131,6 +131,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		for _, p := range problems {
 			list.add(p)
 		}
+		lay.keep = lay.absent(k) // the row checks would read the missing columns: they wait, as for a delta
 		if _, err := stageRows(in, k, lay, nil, list, rep); err != nil {
 			return nil, err
 		}
@@ -138,12 +139,15 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		return rep, nil
 	}
 	snapshot := opts.Mode == "snapshot"
-	// A column the file lacks is not given: its stored values are kept, in
-	// a snapshot as in a delta. A snapshot is the whole truth of which rows
-	// there are; an HR extract without an e-mail column (or a posts file
-	// without designated) must not erase every e-mail (or designation).
+	// A column the file lacks is not given: a delta keeps its stored
+	// values. So does a snapshot, for what describes a row: an HR extract
+	// without an e-mail column (or a posts file without designated) must
+	// not erase every e-mail (or designation). But a snapshot is the whole
+	// truth of who is in the force, in which post, under whom: those
+	// columns, missing, are empty (a rejoiner listed again is current again).
 	lay.keep = lay.absent(k)
 	if snapshot {
+		lay.keep = slices.DeleteFunc(lay.keep, func(name string) bool { return slices.Contains(snapshotTruth, name) })
 		for _, name := range lay.keep {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not in the file: the stored values are kept", name))
 		}
@@ -490,6 +494,11 @@ func stageRows(in *reader, k *kind, lay layout, add func(line int, vals []any) e
 		}
 	}
 }
+
+// snapshotTruth are the columns a snapshot states even by leaving them
+// out: whether a person is current and present, their post and supervisor
+// (whose references the snapshot's checks vouch for).
+var snapshotTruth = []string{"end_date", "status", "post_id", "supervisor_id"}
 
 // blank reports whether every cell of a record is empty or spaces.
 func blank(rec []string) bool {

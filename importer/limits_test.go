@@ -145,6 +145,21 @@ func (f *failAfter) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// cancelAfter yields r, and cancels once n bytes have been read.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel func()
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p[:min(len(p), 4096)])
+	if c.n -= k; c.n <= 0 {
+		c.cancel()
+	}
+	return k, err
+}
+
 // A file that stops arriving part way, after thousands of rows have been
 // staged, or an import whose caller gives up, fails with the reason and
 // writes nothing; the same store then imports a whole file.
@@ -163,9 +178,10 @@ func TestAFileThatStopsPartWayWritesNothing(t *testing.T) {
 		if !errors.Is(err, errDropped) {
 			t.Fatalf("a file that stopped: %v, want its reason", err)
 		}
+		// Given up half way through the file, its first rows staged.
 		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if _, err := importer.Run(ctx, s, strings.NewReader(file), opts); err == nil {
+		defer cancel()
+		if _, err := importer.Run(ctx, s, &cancelAfter{r: strings.NewReader(file), n: len(file) / 2, cancel: cancel}, opts); err == nil {
 			t.Fatal("a cancelled import did not fail")
 		}
 		if storetest.Dump(t, dbURL) != before {

@@ -56,13 +56,6 @@ func (s *Store) TryLead(ctx context.Context, checkEvery time.Duration) (*Lead, e
 		_ = conn.Close()
 		return nil, fmt.Errorf("store: leader connection: %w", err)
 	}
-	// idle_session_timeout came with PostgreSQL 14: an older server refuses
-	// it, and leaves the keepalives alone to end a lost leader's session.
-	idle := max(3*checkEvery, LeadIdleMin)
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET idle_session_timeout = %d`, idle.Milliseconds())); err != nil && !unknownSetting(err) {
-		_ = conn.Close()
-		return nil, fmt.Errorf("store: leader connection: %w", err)
-	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, leaderLockKey).Scan(&got); err != nil {
 		// The lock may have been granted before the answer was lost: end
@@ -73,6 +66,15 @@ func (s *Store) TryLead(ctx context.Context, checkEvery time.Duration) (*Lead, e
 	if !got {
 		_ = conn.Close() // holds nothing: back to the pool
 		return nil, ErrNotLeader
+	}
+	// Only the leader's session times out when idle (a pooled one must
+	// not). idle_session_timeout came with PostgreSQL 14: an older server
+	// refuses it, and leaves the keepalives alone to end a lost leader's
+	// session.
+	idle := max(3*checkEvery, LeadIdleMin)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`SET idle_session_timeout = %d`, idle.Milliseconds())); err != nil && !unknownSetting(err) {
+		discard(conn) // frees the lock it holds
+		return nil, fmt.Errorf("store: leader connection: %w", err)
 	}
 	return &Lead{conn: conn}, nil
 }

@@ -41,8 +41,8 @@ const (
 // non-empty, just those people's reviews are considered. It returns how
 // many items it added.
 //
-// An item dropped unsent (its recipient was no longer the one to tell, or
-// its person was absent) is owed again, and queued again, when it is owed
+// An opening or escalation dropped unsent (its recipient was no longer the
+// one to tell, or its person was absent) is queued again when it is owed
 // once more: a review moved back to its first assignee, a person back from
 // absence.
 //
@@ -63,10 +63,19 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 			o.fresh = q.arg(pt.lastOld)
 			sel += ` UNION ALL ` + owed.sel(q, o)
 		}
+		// The flagged items are owed once per flag (a review told anew, or
+		// escalated afresh), so that a conflict is rare, and is with an item
+		// dropped unsent, queued again, or one sent, left be. The others
+		// (reminders, due notices) are proposed at every plan: DO NOTHING,
+		// which locks no row, lets the builds that mark them go on meanwhile.
+		conflict := `DO NOTHING`
+		if owed.flagged {
+			conflict = `DO UPDATE SET state = 'pending', created_on = excluded.created_on, created_at = excluded.created_at
+				WHERE notifications.state = 'dropped'`
+		}
 		res, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
 			SELECT id, event, role, who, event = 'urgent', `+asOf+`, `+now+` FROM (`+sel+`) AS owed
-			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) DO UPDATE
-			SET state = 'pending', created_on = excluded.created_on, created_at = excluded.created_at WHERE notifications.state = 'dropped'`, q.args...)
+			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) `+conflict, q.args...)
 		if err != nil {
 			return total, fmt.Errorf("store: enqueue notifications: %w", err)
 		}

@@ -136,12 +136,14 @@ func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgent
 // queued for whoever it was at the time; the message goes to whoever it is
 // by the latest HR data.
 //
-// An escalation dropped because its person is absent leaves the review
-// unescalated, so that it escalates again once they are back.
+// An escalation dropped unsent (its person is absent, or the assignee has
+// another supervisor now) leaves the review unescalated, so that it
+// escalates again, to whoever it should, once it is owed.
 func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	_, err := tx.ExecContext(ctx, `UPDATE reviews SET escalation_level = 0 WHERE escalation_level > 0 AND id IN (
 		SELECT n.review_id FROM notifications n JOIN reviews r ON r.id = n.review_id JOIN people p ON p.employee_id = r.employee_id
-		WHERE n.state = 'pending' AND n.event = 'escalation' AND p.status = 'absent')`)
+		WHERE n.state = 'pending' AND n.event = 'escalation' AND (p.status = 'absent' OR (n.recipient_role = 'supervisor'
+			AND NOT EXISTS (SELECT 1 FROM people a WHERE a.employee_id = r.assignee_id AND a.supervisor_id = n.recipient_id))))`)
 	if err != nil {
 		return 0, fmt.Errorf("store: unescalate the absent: %w", err)
 	}

@@ -191,8 +191,10 @@ type PlanTx struct {
 	// changes holds those lines, for the audit log: every review the plan
 	// creates, updates, cancels or completes.
 	changes []byte
-	rules   string // the fingerprint UseRules declared
-	Stats   PlanStats
+	// rulesChanged is the audit entry of a change of rules or policy.
+	rulesChanged *AuditEntry
+	rules        string // the fingerprint UseRules declared
+	Stats        PlanStats
 	// lastOld is the highest review id before the plan began: the reviews
 	// after it are the plan's own (only plans create reviews, one at a time).
 	lastOld int64
@@ -272,6 +274,11 @@ func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun 
 }
 
 func (pt *PlanTx) finish(ctx context.Context) error {
+	if pt.rulesChanged != nil {
+		if err := pt.s.appendAudit(ctx, pt.tx, *pt.rulesChanged); err != nil {
+			return err
+		}
+	}
 	st := pt.Stats
 	if st.Created+st.Updated+st.Cancelled+st.Completed == 0 {
 		return nil

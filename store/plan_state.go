@@ -55,14 +55,14 @@ func (pt *PlanTx) UseRules(ctx context.Context, rules Rules, notify NotifyRules)
 		if err := pt.ForgetAll(ctx); err != nil {
 			return err
 		}
+		// Audited as the plan ends (see finish), not now: appending takes
+		// the log's lock, which every audited read would wait on for the
+		// whole plan, the longest there is (it plans everyone).
 		detail, err := json.Marshal(map[string]any{"previous": stored, "fingerprint": fingerprint, "rules": rules.Detail})
 		if err != nil {
 			return fmt.Errorf("store: plan rules: %w", err)
 		}
-		if err := pt.s.appendAudit(ctx, pt.tx, AuditEntry{At: pt.now, Actor: pt.Actor, Action: "policy_changed", Entity: "policy",
-			EntityID: fingerprint, Detail: string(detail)}); err != nil {
-			return err
-		}
+		pt.rulesChanged = &AuditEntry{At: pt.now, Actor: pt.Actor, Action: "policy_changed", Entity: "policy", EntityID: fingerprint, Detail: string(detail)}
 	}
 	pt.rules = fingerprint
 	return nil

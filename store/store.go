@@ -134,7 +134,8 @@ func parseURL(dbURL string) (driver, dsn string, d Dialect, err error) {
 
 // redactURL hides the password in a database URL, in its user part or as
 // a password= parameter, so that it can be printed. A URL that does not
-// parse has whatever could be a password hidden all the same.
+// parse has whatever could be a password hidden all the same (from the
+// first colon after the scheme's // to the last @).
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -145,15 +146,12 @@ func redactURL(s string) string {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery = queryPassword.ReplaceAllString(u.RawQuery, "${1}xxxxx")
 	return u.String()
 }
 
 var (
-	userPassword  = regexp.MustCompile(`(://[^/@]*?:)[^/]*@`)
+	userPassword  = regexp.MustCompile(`(://[^/@:]*:).*@`)
 	queryPassword = regexp.MustCompile(`(?i)(password\s*=\s*)[^&\s]*`)
 )
 
@@ -165,23 +163,26 @@ func HasPassword(dbURL string) bool {
 		return userPassword.MatchString(dbURL) || queryPassword.MatchString(dbURL)
 	}
 	_, inUser := u.User.Password() // nil-safe
-	return inUser || u.Query().Has("password")
+	return inUser || queryPassword.MatchString(u.RawQuery)
 }
 
-// redact hides the database URL's password in an error that may quote it
-// (the URL whole, as a parse error does, or the password alone).
+// redact hides the database URL's password in an error that may quote it.
+// An error about a URL that does not parse is not passed on: it quotes
+// pieces of the URL, a password's among them.
 func redact(err error, dbURL string) error {
+	u, perr := url.Parse(dbURL)
+	if perr != nil {
+		return fmt.Errorf("the database URL %s is not a valid URL", redactURL(dbURL))
+	}
 	msg := strings.ReplaceAll(err.Error(), dbURL, redactURL(dbURL))
-	if u, perr := url.Parse(dbURL); perr == nil {
-		secrets := []string{u.Query().Get("password")}
-		if u.User != nil {
-			pw, _ := u.User.Password()
-			secrets = append(secrets, pw)
-		}
-		for _, pw := range secrets {
-			if pw != "" {
-				msg = strings.ReplaceAll(msg, pw, "xxxxx")
-			}
+	secrets := []string{u.Query().Get("password")}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		secrets = append(secrets, pw)
+	}
+	for _, pw := range secrets {
+		if pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
 		}
 	}
 	if msg == err.Error() {
