@@ -128,7 +128,7 @@ func TestADatabasePasswordNeverShows(t *testing.T) {
 		t.Errorf("--db of another database: exit %d, %q (as VETTINGD_DATABASE_URL: a usage error)", r.code, r.stderr)
 	}
 	for _, u := range []string{"postgres://u:s3cret@127.0.0.1:1/x", "postgres://u@127.0.0.1:1/x?password=s3cret&sslmode=disable",
-		"postgres://u:s3/cret@127.0.0.1:1/x", "postgres://u@127.0.0.1:1/x?password=s3cret%zz"} {
+		"postgres://u:s3/cret@127.0.0.1:1/x", "postgres://u@127.0.0.1:1/x?password=s3cret%zz", "postgres://u@127.0.0.1:1/x?pass%77ord=s3cret"} {
 		r := vettingd(t, "", "", "--db", u, "migrate")
 		if r.code != 2 || !strings.Contains(r.stderr, "--db must not carry a password") || strings.Contains(r.stderr+r.stdout, "s3") {
 			t.Errorf("--db %s: exit %d, %q", u, r.code, r.stderr)

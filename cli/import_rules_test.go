@@ -189,9 +189,9 @@ func dropColumn(file, column string) string {
 func TestASnapshotKeepsWhatItsHeaderLacks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		force(t, dbURL)
-		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", dropColumn(dropColumn(peopleCSV, "email"), "rank_or_grade")), "--format", "json"))
+		m := report(t, must(t, dbURL, "import", "people", write(t, "people.csv", dropColumn(dropColumn(dropColumn(peopleCSV, "email"), "rank_or_grade"), "status")), "--format", "json"))
 		counts(t, m, map[string]float64{"rows": 6, "updated": 0, "unchanged": 6, "leavers": 0})
-		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, `column "email" is not in the file: the stored values are kept`) || !strings.Contains(w, `column "rank_or_grade"`) || strings.Contains(w, "status") {
+		if w := fmt.Sprint(m["warnings"]); !strings.Contains(w, `column "email" is not in the file: the stored values are kept`) || !strings.Contains(w, `column "rank_or_grade"`) || !strings.Contains(w, `column "status" is not in the file: the stored values are kept`) {
 			t.Errorf("warnings %s", w)
 		}
 		m = report(t, must(t, dbURL, "import", "posts", write(t, "posts.csv", dropColumn(postsCSV, "designated")), "--format", "json"))
@@ -202,6 +202,15 @@ func TestASnapshotKeepsWhatItsHeaderLacks(t *testing.T) {
 		if got := storetest.Query(t, dbURL, "SELECT COUNT(*) FROM people WHERE email IS NOT NULL"); got[0] != "5" {
 			t.Errorf("people with an e-mail: %v, want 5", got)
 		}
+		if got := storetest.Query(t, dbURL, "SELECT employee_id FROM people WHERE status = 'absent'"); !slices.Equal(got, []string{"E4"}) {
+			t.Errorf("absent people: %v, want E4 still", got)
+		}
+		// Kept values are checked as if the file had them: a post closed
+		// since, kept for want of a post_id column, rejects its lines.
+		lines := strings.SplitAfter(postsCSV, "\n")
+		must(t, dbURL, "import", "posts", write(t, "posts.csv", lines[0]+lines[2]+lines[3]), "--force") // without P1
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", dropColumn(peopleCSV, "post_id")))
+		lacks(t, stderr, `people.csv:3: post_id "P1": no such post (or the post is closed)`, "rejected with 3 problems;")
 	})
 }
 
@@ -250,4 +259,13 @@ func TestASnapshotWithoutEndDatesBringsARejoinerBack(t *testing.T) {
 			t.Errorf("current people after the rejoiner's snapshot: %v, want 3", got)
 		}
 	})
+}
+
+// In a file whose header lacks a required column, the lines' checks that
+// read the columns it has still report.
+func TestAHeaderProblemLeavesTheRowChecks(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv",
+		"employee_id,family_name,workforce_type,start_date,supervisor_id\nX1,Doe,staff,2020-01-01,X1\n"))
+	lacks(t, stderr, `people.csv:1: required column "given_name" is missing from the header`, "people.csv:2:", "supervise", "rejected with 2 problems;")
 }

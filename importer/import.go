@@ -131,7 +131,9 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		for _, p := range problems {
 			list.add(p)
 		}
-		lay.keep = lay.absent(k) // the row checks would read the missing columns: they wait, as for a delta
+		// The row checks run, but what they say of a missing column is the
+		// header's problem, said once.
+		lay.quiet = lay.absent(k)
 		if _, err := stageRows(in, k, lay, nil, list, rep); err != nil {
 			return nil, err
 		}
@@ -139,17 +141,21 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 		return rep, nil
 	}
 	snapshot := opts.Mode == "snapshot"
-	// A column the file lacks is not given: a delta keeps its stored
-	// values. So does a snapshot, for what describes a row: an HR extract
-	// without an e-mail column (or a posts file without designated) must
-	// not erase every e-mail (or designation). But a snapshot is the whole
-	// truth of who is in the force, in which post, under whom: those
-	// columns, missing, are empty (a rejoiner listed again is current again).
+	// A column the file lacks is not given: its stored values are kept, in
+	// a snapshot as in a delta (an HR extract without an e-mail column, or
+	// a posts file without designated, must not erase every e-mail or
+	// designation), and checked as if the file had them. But a snapshot is
+	// the whole truth of who is in the force: without end_date, everyone it
+	// lists is current (a rejoiner listed again is current again).
 	lay.keep = lay.absent(k)
 	if snapshot {
 		lay.keep = slices.DeleteFunc(lay.keep, func(name string) bool { return slices.Contains(snapshotTruth, name) })
-		for _, name := range lay.keep {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("column %q is not in the file: the stored values are kept", name))
+		for _, name := range lay.absent(k) {
+			msg := fmt.Sprintf("column %q is not in the file: the stored values are kept", name)
+			if slices.Contains(snapshotTruth, name) {
+				msg = fmt.Sprintf("column %q is not in the file: everyone it lists is current", name)
+			}
+			rep.Warnings = append(rep.Warnings, msg)
 		}
 	}
 	it, err := st.BeginImport(ctx, k.storeTable())
@@ -179,10 +185,12 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 			return nil, err
 		}
 	}
-	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
+	// The kept values first, so that the checks of references, supervisors
+	// and cycles see the rows as they would be stored.
+	if err := keepStored(ctx, it, k, lay.keep, list); err != nil {
 		return nil, err
 	}
-	if err := keepStored(ctx, it, k, lay.keep, list); err != nil {
+	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
 		return nil, err
 	}
 	if k.decided != nil && list.n == 0 {
@@ -349,6 +357,8 @@ type layout struct {
 	// keep names the fields whose stored values an import keeps, because
 	// the header lacks them; the row checks then wait for those values.
 	keep []string
+	// quiet names fields of which no line's problem is reported.
+	quiet []string
 }
 
 // absent lists the fields of k that the header lacks.
@@ -485,7 +495,11 @@ func stageRows(in *reader, k *kind, lay layout, add func(line int, vals []any) e
 		}
 		rep.Rows++
 		line, _ := in.csv.FieldPos(0)
-		problem := func(column, msg string) { list.add(Problem{Line: line, Column: column, Message: msg}) }
+		problem := func(column, msg string) {
+			if !slices.Contains(lay.quiet, column) {
+				list.add(Problem{Line: line, Column: column, Message: msg})
+			}
+		}
 		if !parseRow(rec, k, lay, vals, problem) || add == nil {
 			continue
 		}
@@ -496,9 +510,8 @@ func stageRows(in *reader, k *kind, lay layout, add func(line int, vals []any) e
 }
 
 // snapshotTruth are the columns a snapshot states even by leaving them
-// out: whether a person is current and present, their post and supervisor
-// (whose references the snapshot's checks vouch for).
-var snapshotTruth = []string{"end_date", "status", "post_id", "supervisor_id"}
+// out: whether a person is current.
+var snapshotTruth = []string{"end_date"}
 
 // blank reports whether every cell of a record is empty or spaces.
 func blank(rec []string) bool {

@@ -125,31 +125,23 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int, error) {
 // as many entries of each as rows. (One pass over the log, whatever its
 // size. A break has ID 0: no entry is to blame.)
 func (s *Store) auditAnchors(ctx context.Context) (*AuditBreak, error) {
-	var counts []struct {
-		Action string `db:"action"`
-		N      int64  `db:"n"`
-	}
-	if err := s.db.SelectContext(ctx, &counts, `SELECT action, COUNT(*) AS n FROM audit_log
-		WHERE action IN ('import', 'token_created', 'plan') GROUP BY action`); err != nil {
+	// One statement, one snapshot: an import committing between two
+	// counts would look like a missing entry.
+	var missing [3]int64
+	err := s.db.QueryRowxContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM import_runs) - (SELECT COUNT(*) FROM audit_log WHERE action = 'import'),
+		(SELECT COUNT(*) FROM api_tokens) - (SELECT COUNT(*) FROM audit_log WHERE action = 'token_created'),
+		(SELECT COUNT(*) FROM plan_runs) - (SELECT COUNT(*) FROM audit_log WHERE action = 'plan')`).Scan(&missing[0], &missing[1], &missing[2])
+	if err != nil {
 		return nil, fmt.Errorf("store: audit anchors: %w", err)
 	}
-	entries := map[string]int64{}
-	for _, c := range counts {
-		entries[c.Action] = c.N
-	}
-	for _, a := range []struct{ table, action, what string }{
-		{"import_runs", "import", "import run"}, {"api_tokens", "token_created", "token"}, {"plan_runs", "plan", "plan run"},
-	} {
-		var rows int64
-		if err := s.db.GetContext(ctx, &rows, `SELECT COUNT(*) FROM `+a.table); err != nil {
-			return nil, fmt.Errorf("store: audit anchors: %w", err)
-		}
-		if missing := rows - entries[a.action]; missing > 0 {
-			what := fmt.Sprintf("%d %ss recorded in the database have no entry", missing, a.what)
-			if missing == 1 {
-				what = fmt.Sprintf("1 %s recorded in the database has no entry", a.what)
+	for i, what := range []string{"import run", "token", "plan run"} {
+		if n := missing[i]; n > 0 {
+			msg := fmt.Sprintf("%d %ss recorded in the database have no entry", n, what)
+			if n == 1 {
+				msg = fmt.Sprintf("1 %s recorded in the database has no entry", what)
 			}
-			return &AuditBreak{0, what + ": entries have been removed from the log"}, nil
+			return &AuditBreak{0, msg + ": entries have been removed from the log"}, nil
 		}
 	}
 	return nil, nil

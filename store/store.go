@@ -146,6 +146,10 @@ func redactURL(s string) string {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
+	if q := u.Query(); q.Has("password") { // a key written pass%77ord is one too
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	u.RawQuery = queryPassword.ReplaceAllString(u.RawQuery, "${1}xxxxx")
 	return u.String()
 }
@@ -163,13 +167,16 @@ func HasPassword(dbURL string) bool {
 		return userPassword.MatchString(dbURL) || queryPassword.MatchString(dbURL)
 	}
 	_, inUser := u.User.Password() // nil-safe
-	return inUser || queryPassword.MatchString(u.RawQuery)
+	return inUser || u.Query().Has("password") || queryPassword.MatchString(u.RawQuery)
 }
 
 // redact hides the database URL's password in an error that may quote it.
 // An error about a URL that does not parse is not passed on: it quotes
 // pieces of the URL, a password's among them.
 func redact(err error, dbURL string) error {
+	if strings.HasPrefix(dbURL, "sqlite:") {
+		return err // a path, no password: its errors are passed on whole
+	}
 	u, perr := url.Parse(dbURL)
 	if perr != nil {
 		return fmt.Errorf("the database URL %s is not a valid URL", redactURL(dbURL))
