@@ -21,11 +21,7 @@ import (
 func TestConcurrentDeltaImportsOfOnePersonLoseNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		s, err := store.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := storetest.OpenURL(t, dbURL)
 		run := func(kind, mode, file string) error {
 			rep, err := importer.Run(ctx, s, strings.NewReader(file), importer.Options{Kind: kind, Mode: mode, AsOf: benchAsOf, FileName: kind + ".csv", Actor: "test"})
 			if err == nil && rep.Rejected() {

@@ -9,7 +9,6 @@ import (
 	"vettingd/importer"
 	"vettingd/policy"
 	"vettingd/scheduler"
-	"vettingd/store"
 	"vettingd/store/storetest"
 	"vettingd/synth"
 )
@@ -34,11 +33,7 @@ func TestEveryNoticeIsOwedWhenItsDayComes(t *testing.T) {
 	n := pol.Notifications
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
-		s, err := store.Open(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := storetest.OpenURL(t, dbURL)
 		for _, kind := range importer.Kinds() {
 			importFile(t, s, kind, "", files[kind], start)
 		}

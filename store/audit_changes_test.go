@@ -20,8 +20,8 @@ import (
 
 // Every review a plan creates, updates, cancels or completes is in the
 // audit log, a line each, in entries of at most store.AuditChangeLines
-// lines: a line for each review the plan created (by kind, person and
-// source) and for each it closed (by id), the chain still verifying.
+// lines: here a first plan's, a line for each review it created (by kind,
+// person, source and due date), the chain still verifying.
 func TestEveryReviewAPlanChangesIsAudited(t *testing.T) {
 	asOf := civil.MustParse("2026-11-02")
 	dir := t.TempDir()

@@ -142,10 +142,9 @@ func (s *Store) BuildMessages(ctx context.Context, now, window time.Time, urgent
 func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	_, err := tx.ExecContext(ctx, `UPDATE reviews SET escalation_level = 0 WHERE escalation_level > 0 AND id IN (
 		SELECT n.review_id FROM notifications n JOIN reviews r ON r.id = n.review_id JOIN people p ON p.employee_id = r.employee_id
-		WHERE n.state = 'pending' AND n.event = 'escalation' AND (p.status = 'absent' OR (n.recipient_role = 'supervisor'
-			AND NOT EXISTS (SELECT 1 FROM people a WHERE a.employee_id = r.assignee_id AND a.supervisor_id = n.recipient_id))))`)
+		WHERE n.state = 'pending' AND n.event = 'escalation' AND (p.status = 'absent' OR (n.recipient_role = 'supervisor' AND `+notAssigneesSupervisor("n")+`)))`)
 	if err != nil {
-		return 0, fmt.Errorf("store: unescalate the absent: %w", err)
+		return 0, fmt.Errorf("store: unescalate dropped escalations: %w", err)
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND EXISTS (
 		SELECT 1 FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE r.id = notifications.review_id AND (
@@ -156,13 +155,18 @@ func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
 				(notifications.event IN ('opened', 'reminder', 'due', 'briefing')
 					AND COALESCE(r.assignee_id, '') <> notifications.recipient_id
 					AND NOT (notifications.event = 'opened' AND COALESCE(p.supervisor_id, '') = notifications.recipient_id))
-				OR (notifications.event = 'escalation' AND NOT EXISTS (SELECT 1 FROM people a
-					WHERE a.employee_id = r.assignee_id AND a.supervisor_id = notifications.recipient_id))))))`)
+				OR (notifications.event = 'escalation' AND `+notAssigneesSupervisor("notifications")+`)))))`)
 	if err != nil {
 		return 0, fmt.Errorf("store: drop stale notifications: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+// notAssigneesSupervisor is the condition that the recipient of item n
+// is not the supervisor of its review r's assignee (not any more).
+func notAssigneesSupervisor(n string) string {
+	return `NOT EXISTS (SELECT 1 FROM people a WHERE a.employee_id = r.assignee_id AND a.supervisor_id = ` + n + `.recipient_id)`
 }
 
 func (s *Store) buildChunk(ctx context.Context, tx *sqlx.Tx, now time.Time, urgent string, rcpts []Recipient, compose ComposeFunc, st *BuildStats) error {
