@@ -5,3 +5,6 @@ var ForgetByNameUpTo = &forgetByNameUpTo
 
 // AuditChangeLines lets a test list fewer changes to an audit entry.
 var AuditChangeLines = &auditChangeLines
+
+// BulkRows lets a test make every load a bulk load, or none.
+var BulkRows = &bulkRows

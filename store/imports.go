@@ -813,6 +813,16 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 	}
 	update := `UPDATE ` + t + ` SET ` + strings.Join(sets, ", ") + `, updated_at = $1 FROM ` + stage + ` s
 		WHERE ` + t + `.` + k + ` = s.` + k + ` AND ` + it.changed(t, "s")
+	// A first import of a national force is a bulk load: its keys are
+	// checked, and its indexes built, once all its rows are in.
+	var bulk *suspended
+	if ok, err := it.s.bulkWorth(ctx, it.tx, t, d.Created); err != nil {
+		return err
+	} else if ok {
+		if bulk, err = it.s.suspendChecks(ctx, it.tx, t, false); err != nil {
+			return err
+		}
+	}
 	if d.Created > 0 {
 		if _, err := it.tx.ExecContext(ctx, insert, asOf, it.now); err != nil {
 			return fmt.Errorf("store: merge %s: %w", t, err)
@@ -823,7 +833,7 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 			return fmt.Errorf("store: merge %s: %w", t, err)
 		}
 	}
-	return nil
+	return bulk.restore(ctx, it.tx)
 }
 
 // endAbsent makes leavers of the people, or closes the posts, that a

@@ -53,6 +53,17 @@ const (
 func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, only []string) (int, error) {
 	e1, e2 := rules.escalationDates(pt.AsOf)
 	total := 0
+	// A first plan owes a notice for about a third of what it created.
+	var bulk *suspended
+	if only == nil {
+		ok, err := pt.s.bulkWorth(ctx, pt.tx, "notifications", pt.Stats.Created/3)
+		if ok {
+			bulk, err = pt.s.suspendChecks(ctx, pt.tx, "notifications", true)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 	for _, owed := range owedItems {
 		q := &query{s: pt.s}
 		asOf, now := q.date(pt.AsOf), q.arg(pt.now)
@@ -81,6 +92,9 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 		}
 		n, _ := res.RowsAffected()
 		total += int(n)
+	}
+	if err := bulk.restore(ctx, pt.tx); err != nil {
+		return total, err
 	}
 	q := &query{s: pt.s}
 	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews`+pt.s.indexedBy("reviews_unnotified")+` SET notified = true WHERE NOT notified AND status IN ('open', 'acknowledged') AND opens_on <= `+

@@ -198,6 +198,9 @@ type PlanTx struct {
 	// lastOld is the highest review id before the plan began: the reviews
 	// after it are the plan's own (only plans create reviews, one at a time).
 	lastOld int64
+	// noReviews is set while a pass plans people who can have no reviews
+	// to load: the first plan's.
+	noReviews bool
 	// Whether UseRules declared the notification rules, and the due dates
 	// on or before which, by them, a review is overdue enough for each
 	// escalation.
@@ -378,7 +381,37 @@ func (pt *PlanTx) People(ctx context.Context, only []string, eval Evaluator) err
 		})
 	}
 	// Most are due: the force a chunk at a time in id order, each chunk's
-	// records by range.
+	// records by range. On a first plan (no reviews yet: only plans create
+	// them, and this one holds the lock) there are no reviews to load, and
+	// a national one writes enough to be a bulk load.
+	if pt.lastOld == 0 {
+		pt.noReviews = true
+		defer func() { pt.noReviews = false }()
+		bulk, err := pt.bulkReviews(ctx, due)
+		if err != nil {
+			return err
+		}
+		if err := pt.plannedRange(ctx, eval); err != nil {
+			return err
+		}
+		return bulk.restore(ctx, pt.tx)
+	}
+	return pt.plannedRange(ctx, eval)
+}
+
+// bulkReviews suspends the checks on reviews when a first plan is to write
+// enough of them; nil when not.
+func (pt *PlanTx) bulkReviews(ctx context.Context, people int) (*suspended, error) {
+	// A person has two or three reviews on a first plan.
+	if ok, err := pt.s.bulkWorth(ctx, pt.tx, "reviews", 2*people); err != nil || !ok {
+		return nil, err
+	}
+	return pt.s.suspendChecks(ctx, pt.tx, "reviews", false)
+}
+
+// plannedRange plans, a chunk at a time in id order, everyone with no
+// conclusion that holds.
+func (pt *PlanTx) plannedRange(ctx context.Context, eval Evaluator) error {
 	after, finished := "", false
 	return pt.pipeline(ctx, eval, func(buf int) ([]PlanPerson, bool, error) {
 		for !finished {
@@ -529,6 +562,9 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed b
 			WHERE p.employee_id {ids}`},
 		// One pass over the chunk's reviews, open and closed alike.
 		{&all, `SELECT ` + reviewColumns + ` FROM reviews WHERE employee_id {ids}`},
+	}
+	if pt.noReviews {
+		loads = loads[:len(loads)-1]
 	}
 	asOf := fmt.Sprintf("$%d", len(args)+1)
 	for _, l := range loads {

@@ -1,0 +1,189 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"vettingd/civil"
+	"vettingd/importer"
+	"vettingd/policy"
+	"vettingd/scheduler"
+	"vettingd/store"
+	"vettingd/store/storetest"
+	"vettingd/synth"
+)
+
+// A first import and a first plan big enough are bulk loads on
+// PostgreSQL: their tables' indexes are built, and their foreign keys
+// checked, once all the rows are in. What they store, and the schema they
+// leave, are those of a load row by row.
+func TestBulkLoadsStoreWhatLoadsRowByRowDo(t *testing.T) {
+	asOf := civil.MustParse("2026-11-02")
+	files, err := synth.Write(t.TempDir(), synth.Config{People: 300, Seed: 11, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(was int) { *store.BulkRows = was }(*store.BulkRows)
+	// The backends one after the other: the test sets a package variable.
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			rowByRow, bulk := storetest.URL(t, backend), storetest.URL(t, backend)
+			*store.BulkRows = 1 << 30
+			firstLoad(t, rowByRow, files, asOf)
+			before := indexIDs(t, bulk, backend)
+			*store.BulkRows = 1
+			firstLoad(t, bulk, files, asOf)
+			if got, want := contents(t, bulk), contents(t, rowByRow); got != want {
+				t.Errorf("a bulk load stored\n%.2000s\nwhere one row by row stored\n%.2000s", got, want)
+			}
+			if got, want := schema(t, bulk, backend), schema(t, rowByRow, backend); got != want {
+				t.Errorf("a bulk load left the schema\n%s\nwhere one row by row left\n%s", got, want)
+			}
+			if backend == "postgres" {
+				after := indexIDs(t, bulk, backend)
+				for i, name := range bulkIndexes {
+					if before[i] == after[i] {
+						t.Errorf("index %s was not built afresh: not a bulk load", name)
+					}
+				}
+			}
+			keysHold(t, bulk)
+		})
+	}
+}
+
+// A bulk load gives way to a reader holding its table: it waits a moment,
+// then loads row by row.
+func TestABulkLoadGivesWayToAReader(t *testing.T) {
+	asOf := civil.MustParse("2026-11-02")
+	files, err := synth.Write(t.TempDir(), synth.Config{People: 100, Seed: 12, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(was int) { *store.BulkRows = was }(*store.BulkRows)
+	*store.BulkRows = 1
+	dbURL := storetest.URL(t, "postgres")
+	before := indexIDs(t, dbURL, "postgres")
+	reader := storetest.OpenURL(t, dbURL)
+	tx, err := reader.DB().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM people, reviews LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	firstLoad(t, dbURL, files, asOf)
+	after := indexIDs(t, dbURL, "postgres")
+	for i, name := range bulkIndexes {
+		if before[i] != after[i] {
+			t.Errorf("index %s was built afresh while a reader held its table", name)
+		}
+	}
+	if n := storetest.Count(t, dbURL, "reviews"); n == 0 {
+		t.Error("the plan that gave way created no reviews")
+	}
+}
+
+// firstLoad imports every file of a synthetic force into an empty
+// database, and plans it.
+func firstLoad(t *testing.T, dbURL string, files synth.Files, asOf civil.Date) {
+	t.Helper()
+	ctx := context.Background()
+	s := storetest.OpenURL(t, dbURL)
+	for _, kind := range importer.Kinds() {
+		f, err := os.Open(files[kind])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := importer.Run(ctx, s, f, importer.Options{Kind: kind, AsOf: asOf, FileName: kind, Actor: "test", MaxLeaverFraction: 1})
+		f.Close()
+		if err != nil || rep.Rejected() {
+			t.Fatalf("import %s: %v %+v", kind, err, rep)
+		}
+	}
+	p := &scheduler.Planner{Store: s, Policy: policy.Default()}
+	res, err := p.Run(ctx, asOf, "test", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created == 0 || res.Notifications == 0 {
+		t.Fatalf("the first plan created %d reviews and owed %d notices", res.Created, res.Notifications)
+	}
+}
+
+// bulkIndexes are indexes that a bulk load builds afresh.
+var bulkIndexes = []string{"people_post_id", "clearances_employee_id", "reviews_employee_id", "notifications_pending"}
+
+// indexIDs returns the object id of each of bulkIndexes on PostgreSQL,
+// which changes when the index is dropped and built again.
+func indexIDs(t *testing.T, dbURL, backend string) []string {
+	if backend != "postgres" {
+		return nil
+	}
+	var ids []string
+	for _, name := range bulkIndexes {
+		ids = append(ids, storetest.Query(t, dbURL, `SELECT CAST(CAST($1 AS regclass) AS oid)::text`, name)...)
+	}
+	return ids
+}
+
+// contents renders what a first load stores, without its ids and clocks,
+// and without the random draw's reviews (its seed is random).
+func contents(t *testing.T, dbURL string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT employee_id || ' ' || COALESCE(post_id, '-') || ' ' || COALESCE(supervisor_id, '-') || ' ' || status FROM people ORDER BY 1`,
+		`SELECT employee_id || ' ' || clearance_ref || ' ' || level || ' ' || decision FROM clearances ORDER BY 1`,
+		`SELECT kind || ' ' || employee_id || ' ' || source_ref || ' ' || CAST(due_on AS text) || ' ' || status || ' ' || assignee_role || ' ' ||
+			COALESCE(assignee_id, '-') || ' ' || CAST(escalation_level AS text) || ' ' || CASE WHEN notified THEN 'told' ELSE 'untold' END
+			FROM reviews WHERE kind <> 'random_revetting' ORDER BY 1`,
+		`SELECT r.kind || ' ' || r.employee_id || ' ' || r.source_ref || ' ' || n.event || ' ' || n.recipient_role || ' ' || n.recipient_id || ' ' || n.state
+			FROM notifications n JOIN reviews r ON r.id = n.review_id WHERE r.kind <> 'random_revetting' ORDER BY 1`,
+	} {
+		b.WriteString(strings.Join(storetest.Query(t, dbURL, q), "\n"))
+		b.WriteString("\n--\n")
+	}
+	return b.String()
+}
+
+// schema lists the indexes and constraints of the tables a bulk load
+// suspends the checks of.
+func schema(t *testing.T, dbURL, backend string) string {
+	t.Helper()
+	q := `SELECT sql FROM sqlite_master WHERE tbl_name IN ('people', 'clearances', 'reviews', 'notifications') AND sql IS NOT NULL ORDER BY name`
+	if backend == "postgres" {
+		q = `SELECT indexdef FROM pg_indexes WHERE tablename IN ('people', 'clearances', 'reviews', 'notifications') AND schemaname = 'public'
+			UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE conrelid IN ('people'::regclass, 'clearances'::regclass, 'reviews'::regclass, 'notifications'::regclass) ORDER BY 1`
+	}
+	got := storetest.Query(t, dbURL, q)
+	if len(got) < 10 {
+		t.Fatalf("schema: only %q", got)
+	}
+	slices.Sort(got)
+	return strings.Join(got, "\n")
+}
+
+// keysHold checks that the foreign keys a bulk load dropped are back:
+// rows naming no one are refused.
+func keysHold(t *testing.T, dbURL string) {
+	t.Helper()
+	s := storetest.OpenURL(t, dbURL)
+	for _, q := range []string{
+		`UPDATE people SET post_id = 'NO-SUCH-POST' WHERE employee_id = (SELECT MIN(employee_id) FROM people)`,
+		`UPDATE people SET supervisor_id = 'NO-SUCH-PERSON' WHERE employee_id = (SELECT MIN(employee_id) FROM people)`,
+		`UPDATE clearances SET employee_id = 'NO-SUCH-PERSON' WHERE clearance_ref = (SELECT MIN(clearance_ref) FROM clearances)`,
+		`UPDATE reviews SET employee_id = 'NO-SUCH-PERSON' WHERE id = (SELECT MIN(id) FROM reviews)`,
+		`UPDATE notifications SET review_id = -1 WHERE id = (SELECT MIN(id) FROM notifications)`,
+	} {
+		if _, err := s.DB().Exec(q); err == nil || !strings.Contains(strings.ToLower(err.Error()), "foreign key") {
+			t.Errorf("%s: %v, want a foreign key violation", q, err)
+		}
+	}
+}
