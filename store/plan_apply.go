@@ -45,8 +45,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 			return fmt.Errorf("store: plan: unknown action %q", c.Action)
 		}
 		line = changeLine(line[:0], c)
-		pt.log.Write(line)
-		pt.changes = append(pt.changes, line...)
+		pt.noteChange(line)
 	}
 	open := ` AND reviews.status IN ('open', 'acknowledged')`
 	err := pt.updateMany(ctx, "cancel", []string{"id bigint", "reason text"}, cancels, func(q *query) string {
