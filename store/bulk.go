@@ -97,29 +97,38 @@ func (s *Store) suspendChecks(ctx context.Context, tx *sqlx.Tx, table string, ke
 	}
 	// Dropping a key locks the table it refers to as well. Whoever holds
 	// one of them now would wait for the whole load, and might be waiting
-	// for this transaction already: then load row by row, as usual.
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT bulk_lock`); err != nil {
+	// for this transaction already; and a role that does not own the
+	// tables may not drop anything. Either way: load row by row, as usual.
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT bulk_load`); err != nil {
 		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
 	}
-	var wait string
-	if err := tx.GetContext(ctx, &wait, `SELECT current_setting('lock_timeout')`); err != nil {
-		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
-	}
-	_, err = tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+bulkLockWait+`'`)
-	if err == nil {
-		_, err = tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(append([]string{table}, refs...), ", ")+` IN ACCESS EXCLUSIVE MODE`)
-	}
-	if err != nil {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bulk_lock`); err != nil {
+	if err := sp.drop(ctx, tx, names, refs); err != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bulk_load`); err != nil {
 			return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
 		}
 		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('lock_timeout', $1, true)`, wait); err != nil {
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bulk_load`); err != nil {
 		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
 	}
-	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bulk_lock`); err != nil {
-		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+	return sp, nil
+}
+
+// drop locks the table and those its keys refer to (refs), waiting at most
+// bulkLockWait, then drops its keys and the named indexes.
+func (sp *suspended) drop(ctx context.Context, tx *sqlx.Tx, indexes, refs []string) error {
+	var wait string
+	if err := tx.GetContext(ctx, &wait, `SELECT current_setting('lock_timeout')`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+bulkLockWait+`'`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(append([]string{sp.table}, refs...), ", ")+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('lock_timeout', $1, true)`, wait); err != nil {
+		return err
 	}
 	var drop []string
 	for _, k := range sp.keys {
@@ -127,16 +136,16 @@ func (s *Store) suspendChecks(ctx context.Context, tx *sqlx.Tx, table string, ke
 		drop = append(drop, "DROP CONSTRAINT "+name)
 	}
 	if len(drop) > 0 {
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+table+` `+strings.Join(drop, ", ")); err != nil {
-			return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+sp.table+` `+strings.Join(drop, ", ")); err != nil {
+			return err
 		}
 	}
-	if len(names) > 0 {
-		if _, err := tx.ExecContext(ctx, `DROP INDEX `+strings.Join(names, ", ")); err != nil {
-			return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+	if len(indexes) > 0 {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX `+strings.Join(indexes, ", ")); err != nil {
+			return err
 		}
 	}
-	return sp, nil
+	return nil
 }
 
 // restore builds the indexes again and adds the keys back, checking every

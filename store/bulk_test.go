@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -186,4 +188,62 @@ func keysHold(t *testing.T, dbURL string) {
 			t.Errorf("%s: %v, want a foreign key violation", q, err)
 		}
 	}
+}
+
+// A role that does not own the tables (one granted only what a daemon
+// needs) may not drop their keys and indexes: its loads go row by row.
+func TestABulkLoadNeedsNoOwnership(t *testing.T) {
+	asOf := civil.MustParse("2026-11-02")
+	files, err := synth.Write(t.TempDir(), synth.Config{People: 100, Seed: 13, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(was int) { *store.BulkRows = was }(*store.BulkRows)
+	*store.BulkRows = 1
+	owner := storetest.URL(t, "postgres")
+	admin := storetest.OpenURL(t, owner)
+	role := fmt.Sprintf("vt_app_%d", os.Getpid())
+	if _, err := admin.DB().Exec(`CREATE ROLE ` + role); err != nil {
+		t.Fatalf("create role (the test's server role needs CREATEROLE): %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.DB().Exec(`DROP OWNED BY ` + role)
+		_, _ = admin.DB().Exec(`DROP ROLE ` + role)
+	})
+	for _, grant := range []string{
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ` + role,
+		`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ` + role,
+		`GRANT TEMPORARY ON DATABASE ` + strings.TrimPrefix(mustParse(t, owner).Path, "/") + ` TO ` + role,
+	} {
+		if _, err := admin.DB().Exec(grant); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := mustParse(t, owner)
+	q := u.Query()
+	q.Set("options", "-c role="+role)
+	u.RawQuery = q.Encode()
+	before := indexIDs(t, owner, "postgres")
+	firstLoad(t, u.String(), files, asOf)
+	if got := storetest.Query(t, u.String(), `SELECT current_user`); len(got) != 1 || got[0] != role {
+		t.Fatalf("the loads ran as %q, not as %s", got, role)
+	}
+	after := indexIDs(t, owner, "postgres")
+	for i, name := range bulkIndexes {
+		if before[i] != after[i] {
+			t.Errorf("index %s was built afresh by a role that does not own it", name)
+		}
+	}
+	if n := storetest.Count(t, owner, "reviews"); n == 0 {
+		t.Error("the plan created no reviews")
+	}
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
