@@ -366,7 +366,10 @@ func (pt *PlanTx) People(ctx context.Context, only []string, eval Evaluator) err
 	if err := pt.tx.GetContext(ctx, &all, `SELECT COUNT(*) FROM people`); err != nil {
 		return wrapLoad(err)
 	}
-	if err := pt.tx.GetContext(ctx, &due, `SELECT COUNT(*) FROM people p WHERE `+unplanned); err != nil {
+	// With no conclusion remembered (a first plan, a new policy) everyone
+	// is due: the count would probe plan_state once a person for nothing.
+	if err := pt.tx.GetContext(ctx, &due, `SELECT CASE WHEN EXISTS (SELECT 1 FROM plan_state) THEN
+		(SELECT COUNT(*) FROM people p WHERE `+unplanned+`) ELSE $1 END`, all); err != nil {
 		return wrapLoad(err)
 	}
 	if due == 0 {
