@@ -90,16 +90,17 @@ func psqlTimed(b *testing.B, dbURL, script string) time.Duration {
 var psqlTime = regexp.MustCompile(`(?m)^Time: ([0-9.]+) ms`)
 
 // tableFloor times psql's \copy of the people file into the people table
-// itself, loaded as a bulk load is (its foreign keys and secondary indexes
-// dropped first, then built and checked again), in a transaction it then
+// itself, loaded as vettingd loads it (in bulk, from bulkRows rows: its
+// foreign keys and secondary indexes dropped first, then built and checked
+// again), in a transaction it then
 // rolls back: the floor of any load into that table, before any check of
 // the file's own. The posts must be imported and the people not yet. The
 // rolled-back rows are vacuumed away at once: left, they would slow the
 // import measured next, and draw autovacuum into it.
-func tableFloor(b *testing.B, dbURL, file string) time.Duration {
+func tableFloor(b *testing.B, dbURL, file string, people int) time.Duration {
 	b.Helper()
 	cols := strings.Join(importer.Columns("people"), ", ")
-	drop, restore := bulkDDL(b, dbURL, "people")
+	drop, restore := bulkDDL(b, dbURL, "people", false, people >= bulkRows)
 	return psqlTimed(b, dbURL, `BEGIN;
 ALTER TABLE people ALTER first_imported_on SET DEFAULT CURRENT_DATE, ALTER updated_at SET DEFAULT now();
 \timing on
@@ -114,18 +115,21 @@ VACUUM people;
 
 // writesFloor times psql's \copy of every row a plan wrote (its reviews,
 // their notifications, the plan state) into those tables emptied, loaded
-// as a bulk load is, in a transaction it then rolls back: the floor of any
-// plan that has to write them.
-func writesFloor(b *testing.B, dbURL string) time.Duration {
+// as a first plan of people people, reviews reviews, loads them (in bulk,
+// past the same thresholds; plan_state has nothing to drop), in a
+// transaction it then rolls back: the floor of any plan that has to write
+// them.
+func writesFloor(b *testing.B, dbURL string, people, reviews int) time.Duration {
 	b.Helper()
 	dir := b.TempDir()
 	tables := []string{"reviews", "notifications", "plan_state"}
+	bulk := map[string]bool{"reviews": 2*people >= bulkRows, "notifications": reviews/3 >= bulkRows}
 	var export, load, drops, restores strings.Builder
 	for _, t := range tables {
 		f := filepath.Join(dir, t+".copy")
 		export.WriteString(`\copy ` + t + ` TO '` + f + "'\n")
 		load.WriteString(`\copy ` + t + ` FROM '` + f + "'\n")
-		drop, restore := bulkDDL(b, dbURL, t)
+		drop, restore := bulkDDL(b, dbURL, t, t == "notifications", bulk[t])
 		drops.WriteString(drop)
 		restores.WriteString(restore)
 	}
@@ -134,11 +138,18 @@ func writesFloor(b *testing.B, dbURL string) time.Duration {
 		drops.String()+load.String()+restores.String()+"\\timing off\nROLLBACK;\n")
 }
 
+// bulkRows is vettingd's threshold for a bulk load (store.bulkRows).
+const bulkRows = 50000
+
 // bulkDDL returns the statements that drop table's foreign keys and the
-// indexes no constraint rests on, and those that put them back (as
-// vettingd's own bulk loads do).
-func bulkDDL(b *testing.B, dbURL, table string) (drop, restore string) {
+// indexes no constraint rests on (but the unique ones, with keepUnique),
+// and those that put them back, as vettingd's own bulk loads do; none
+// unless bulk.
+func bulkDDL(b *testing.B, dbURL, table string, keepUnique, bulk bool) (drop, restore string) {
 	b.Helper()
+	if !bulk {
+		return "", ""
+	}
 	db, err := sql.Open("postgres", dbURL)
 	if err != nil {
 		b.Fatal(err)
@@ -150,7 +161,8 @@ func bulkDDL(b *testing.B, dbURL, table string) (drop, restore string) {
 		FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'
 		UNION ALL SELECT 'DROP INDEX ' || c.relname || ';', pg_get_indexdef(i.indexrelid) || ';'
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-		WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`, table)
+		WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+			AND NOT (i.indisunique AND $2)`, table, keepUnique)
 	if err != nil {
 		b.Fatal(err)
 	}

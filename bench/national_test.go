@@ -88,7 +88,7 @@ func measure(b *testing.B, backend, bin string, f *force, delta map[string]strin
 	for _, kind := range synth.Kinds() {
 		if kind == "people" && backend == "postgres" {
 			step("table floor")
-			fig.tableFloor = tableFloor(b, dbURL, f.files[kind])
+			fig.tableFloor = tableFloor(b, dbURL, f.files[kind], f.rows["people"])
 		}
 		im := importBinary(b, bin, dbURL, kind, f.files[kind])
 		fig.importPeak = max(fig.importPeak, im.peak)
@@ -118,7 +118,7 @@ func measure(b *testing.B, backend, bin string, f *force, delta map[string]strin
 	fig.created, fig.owed = res.Created, res.Notifications
 	if backend == "postgres" {
 		step("writes floor")
-		fig.writesFloor = writesFloor(b, dbURL)
+		fig.writesFloor = writesFloor(b, dbURL, f.rows["people"], res.Created)
 	}
 	step("re-plan")
 	res = timePlan(b, p, &fig.replan)

@@ -92,7 +92,7 @@ func (f *figures) table(pg *figures) []tableRow {
 		add("  floor", f.floorHow, "", "")
 	}
 	if f.tableFloor > 0 {
-		add("  floor: psql \\copy into the people table, bulk (keys, indexes after)", secs(f.tableFloor)+", "+rate(f.people, f.tableFloor), "", "")
+		add("  floor: psql \\copy into the people table, as vettingd loads it", secs(f.tableFloor)+", "+rate(f.people, f.tableFloor), "", "")
 		add("  import ÷ that floor", fmt.Sprintf("%.2f×", f.peopleImport.took.Seconds()/f.tableFloor.Seconds()), "", "")
 	}
 	timed(fmt.Sprintf("clearances import (%s rows)", count(f.clearances)), f.clearancesImport.took, ", "+rate(f.clearances, f.clearancesImport.took), 0,
@@ -103,7 +103,7 @@ func (f *figures) table(pg *figures) []tableRow {
 	timed("full plan from empty", f.fullPlan, fmt.Sprintf(" (%s reviews, %s notifications)", count(f.created), count(f.owed)), fullPlanTarget,
 		func(p *figures) time.Duration { return p.fullPlan })
 	if f.writesFloor > 0 {
-		add("  floor: psql \\copy of its rows into their tables, bulk", secs(f.writesFloor), "", "")
+		add("  floor: psql \\copy of its rows into their tables, as a plan loads them", secs(f.writesFloor), "", "")
 		add("  plan ÷ that floor", fmt.Sprintf("%.2f×", f.fullPlan.Seconds()/f.writesFloor.Seconds()), "", "")
 	}
 	timed("re-plan, nothing changed", f.replan, changes(f.replanChanges), replanTarget,

@@ -201,6 +201,21 @@ func spread(r *rand.Rand, i, n int, d time.Duration) time.Duration {
 	return time.Duration(i)*part + upTo(r, max(part, 1))
 }
 
+// quickest returns the shortest of first and two more clean runs of args,
+// each on a fresh clone of base: kills are spread over a clean run's time,
+// and one run slowed by a busy moment would spread them all past the
+// commit.
+func quickest(t *testing.T, base string, first time.Duration, args ...string) time.Duration {
+	t.Helper()
+	took := first
+	for range 2 {
+		db, drop := clone(t, base)
+		took = min(took, run(t, db, nil, args...))
+		drop()
+	}
+	return took
+}
+
 // enoughRuns is the fewest runs after which a test insists that its kills
 // fell on both sides of what it kills.
 const enoughRuns = 10

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -24,8 +25,11 @@ var bulkRows = 50000
 
 // bulkLockWait is how long a bulk load waits for its tables before it
 // gives up and loads row by row instead: whoever holds them would wait for
-// the whole load behind it.
-const bulkLockWait = "1s"
+// the whole load behind it. It is longer than PostgreSQL's deadlock_timeout
+// (1 s by default), at which a waiter has an autovacuum in its way
+// cancelled, so that one (likely, just after a big import) does not make
+// the load give up. (A variable for the tests.)
+var bulkLockWait = 3 * time.Second
 
 // suspended is what suspendChecks dropped from a table, to put back.
 type suspended struct {
@@ -48,100 +52,103 @@ func (s *Store) bulkWorth(ctx context.Context, tx *sqlx.Tx, table string, rows i
 	return held < rows, nil
 }
 
-// suspendChecks drops table's foreign keys, and its indexes that no
+// suspendChecks drops table's foreign keys, and its valid indexes that no
 // constraint rests on (but its unique ones, with keepUnique: an INSERT …
 // ON CONFLICT needs them), for a bulk load in tx; restore puts them back,
-// each key checked and each unique index built over every row. It returns
-// nil, having changed nothing, when the tables cannot be had within
-// bulkLockWait.
-func (s *Store) suspendChecks(ctx context.Context, tx *sqlx.Tx, table string, keepUnique bool) (*suspended, error) {
+// each key checked and each unique index built over every row. It locks
+// the table, the tables its keys refer to, and alsoLock (tables the same
+// transaction will bulk-load next: all are had at once, or none). It
+// returns nil, having changed nothing, when the role does not own the
+// table, or the tables cannot be had within bulkLockWait.
+func (s *Store) suspendChecks(ctx context.Context, tx *sqlx.Tx, table string, keepUnique bool, alsoLock ...string) (*suspended, error) {
 	if s.dialect != Postgres {
 		return nil, nil
 	}
+	fail := func(err error) (*suspended, error) { return nil, fmt.Errorf("store: bulk load %s: %w", table, err) }
+	var owner bool
+	if err := tx.GetContext(ctx, &owner, `SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = $1::regclass`, table); err != nil {
+		return fail(err)
+	}
+	if !owner { // it may not drop anything: no use waiting for locks
+		return nil, nil
+	}
 	sp := &suspended{table: table}
-	var refs []string
-	rows, err := tx.QueryContext(ctx, `SELECT conname, pg_get_constraintdef(oid), confrelid::regclass::text FROM pg_constraint
-		WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table)
+	var keys []struct {
+		Name string `db:"name"`
+		Def  string `db:"def"`
+		Ref  string `db:"ref"`
+	}
+	err := tx.SelectContext(ctx, &keys, `SELECT quote_ident(conname) AS name, pg_get_constraintdef(oid) AS def, confrelid::regclass::text AS ref
+		FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table)
 	if err != nil {
-		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+		return fail(err)
 	}
-	for rows.Next() {
-		var name, def, ref string
-		if err := rows.Scan(&name, &def, &ref); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
-		}
-		sp.keys = append(sp.keys, "ADD CONSTRAINT "+name+" "+def)
-		refs = append(refs, ref)
-	}
-	rows.Close()
 	var indexes []struct {
 		Name string `db:"name"`
 		Def  string `db:"def"`
 	}
-	err = tx.SelectContext(ctx, &indexes, `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def
+	err = tx.SelectContext(ctx, &indexes, `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-		WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-			AND NOT (i.indisunique AND $2)
+		WHERE i.indrelid = $1::regclass AND i.indisvalid AND i.indisready
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) AND NOT (i.indisunique AND $2)
 		ORDER BY c.relname`, table, keepUnique)
 	if err != nil {
-		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+		return fail(err)
 	}
-	var names []string
-	for _, ix := range indexes {
-		names = append(names, ix.Name)
-		sp.indexes = append(sp.indexes, ix.Def)
-	}
-	if len(sp.keys)+len(sp.indexes) == 0 {
+	if len(keys)+len(indexes) == 0 {
 		return nil, nil
+	}
+	lock := append([]string{table}, alsoLock...)
+	var drops []string
+	for _, k := range keys {
+		sp.keys = append(sp.keys, "ADD CONSTRAINT "+k.Name+" "+k.Def)
+		drops = append(drops, `ALTER TABLE `+table+` DROP CONSTRAINT `+k.Name)
+		lock = append(lock, k.Ref)
+	}
+	if len(indexes) > 0 {
+		var names []string
+		for _, ix := range indexes {
+			names = append(names, ix.Name)
+			sp.indexes = append(sp.indexes, ix.Def)
+		}
+		drops = append(drops, `DROP INDEX `+strings.Join(names, ", "))
 	}
 	// Dropping a key locks the table it refers to as well. Whoever holds
 	// one of them now would wait for the whole load, and might be waiting
-	// for this transaction already; and a role that does not own the
-	// tables may not drop anything. Either way: load row by row, as usual.
+	// for this transaction already: then load row by row, as usual.
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT bulk_load`); err != nil {
-		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+		return fail(err)
 	}
-	if err := sp.drop(ctx, tx, names, refs); err != nil {
+	if err := lockAndDrop(ctx, tx, lock, drops); err != nil {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bulk_load`); err != nil {
-			return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+			return fail(err)
 		}
 		return nil, nil
 	}
 	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bulk_load`); err != nil {
-		return nil, fmt.Errorf("store: bulk load %s: %w", table, err)
+		return fail(err)
 	}
 	return sp, nil
 }
 
-// drop locks the table and those its keys refer to (refs), waiting at most
-// bulkLockWait, then drops its keys and the named indexes.
-func (sp *suspended) drop(ctx context.Context, tx *sqlx.Tx, indexes, refs []string) error {
+// lockAndDrop locks the tables, waiting at most bulkLockWait, then runs the
+// drops.
+func lockAndDrop(ctx context.Context, tx *sqlx.Tx, tables, drops []string) error {
 	var wait string
 	if err := tx.GetContext(ctx, &wait, `SELECT current_setting('lock_timeout')`); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+bulkLockWait+`'`); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = '%dms'`, bulkLockWait.Milliseconds())); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(append([]string{sp.table}, refs...), ", ")+` IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE `+strings.Join(tables, ", ")+` IN ACCESS EXCLUSIVE MODE`); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT set_config('lock_timeout', $1, true)`, wait); err != nil {
 		return err
 	}
-	var drop []string
-	for _, k := range sp.keys {
-		name, _, _ := strings.Cut(strings.TrimPrefix(k, "ADD CONSTRAINT "), " ")
-		drop = append(drop, "DROP CONSTRAINT "+name)
-	}
-	if len(drop) > 0 {
-		if _, err := tx.ExecContext(ctx, `ALTER TABLE `+sp.table+` `+strings.Join(drop, ", ")); err != nil {
-			return err
-		}
-	}
-	if len(indexes) > 0 {
-		if _, err := tx.ExecContext(ctx, `DROP INDEX `+strings.Join(indexes, ", ")); err != nil {
+	for _, d := range drops {
+		if _, err := tx.ExecContext(ctx, d); err != nil {
 			return err
 		}
 	}

@@ -29,6 +29,12 @@ func TestBulkLoadsStoreWhatLoadsRowByRowDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Then a force more than twice as big: most of it new (a bulk load
+	// again), the rest changed.
+	bigger, err := synth.Write(t.TempDir(), synth.Config{People: 700, Seed: 12, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer func(was int) { *store.BulkRows = was }(*store.BulkRows)
 	// The backends one after the other: the test sets a package variable.
 	for _, backend := range storetest.Backends {
@@ -36,9 +42,11 @@ func TestBulkLoadsStoreWhatLoadsRowByRowDo(t *testing.T) {
 			rowByRow, bulk := storetest.URL(t, backend), storetest.URL(t, backend)
 			*store.BulkRows = 1 << 30
 			firstLoad(t, rowByRow, files, asOf)
+			grow(t, rowByRow, bigger)
 			before := indexIDs(t, bulk, backend)
 			*store.BulkRows = 1
 			firstLoad(t, bulk, files, asOf)
+			grow(t, bulk, bigger)
 			if got, want := contents(t, bulk), contents(t, rowByRow); got != want {
 				t.Errorf("a bulk load stored\n%.2000s\nwhere one row by row stored\n%.2000s", got, want)
 			}
@@ -66,8 +74,8 @@ func TestABulkLoadGivesWayToAReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func(was int) { *store.BulkRows = was }(*store.BulkRows)
-	*store.BulkRows = 1
+	defer func(was int, wait time.Duration) { *store.BulkRows, *store.BulkLockWait = was, wait }(*store.BulkRows, *store.BulkLockWait)
+	*store.BulkRows, *store.BulkLockWait = 1, 200*time.Millisecond
 	dbURL := storetest.URL(t, "postgres")
 	before := indexIDs(t, dbURL, "postgres")
 	reader := storetest.OpenURL(t, dbURL)
@@ -97,6 +105,21 @@ func firstLoad(t *testing.T, dbURL string, files synth.Files, asOf civil.Date) {
 	t.Helper()
 	ctx := context.Background()
 	s := storetest.OpenURL(t, dbURL)
+	importAll(t, s, files, asOf)
+	p := &scheduler.Planner{Store: s, Policy: policy.Default()}
+	res, err := p.Run(ctx, asOf, "test", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created == 0 || res.Notifications == 0 {
+		t.Fatalf("the first plan created %d reviews and owed %d notices", res.Created, res.Notifications)
+	}
+}
+
+// importAll imports every file of a synthetic force.
+func importAll(t *testing.T, s *store.Store, files synth.Files, asOf civil.Date) {
+	t.Helper()
+	ctx := context.Background()
 	for _, kind := range importer.Kinds() {
 		f, err := os.Open(files[kind])
 		if err != nil {
@@ -108,13 +131,25 @@ func firstLoad(t *testing.T, dbURL string, files synth.Files, asOf civil.Date) {
 			t.Fatalf("import %s: %v %+v", kind, err, rep)
 		}
 	}
-	p := &scheduler.Planner{Store: s, Policy: policy.Default()}
-	res, err := p.Run(ctx, asOf, "test", false)
+}
+
+// grow imports a bigger force's people over the stored one (created and
+// updated rows both), and checks that the import both created and updated.
+func grow(t *testing.T, dbURL string, files synth.Files) {
+	t.Helper()
+	s := storetest.OpenURL(t, dbURL)
+	f, err := os.Open(files["people"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Created == 0 || res.Notifications == 0 {
-		t.Fatalf("the first plan created %d reviews and owed %d notices", res.Created, res.Notifications)
+	defer f.Close()
+	rep, err := importer.Run(context.Background(), s, f, importer.Options{Kind: "people", AsOf: civil.MustParse("2026-11-02"),
+		FileName: "people", Actor: "test", MaxLeaverFraction: 1})
+	if err != nil || rep.Rejected() {
+		t.Fatalf("import the bigger force: %v %+v", err, rep)
+	}
+	if rep.Created <= rep.Updated+rep.Unchanged || rep.Updated == 0 {
+		t.Fatalf("the bigger force created %d and updated %d of %d people: not a bulk load with updates", rep.Created, rep.Updated, rep.Rows)
 	}
 }
 
@@ -246,4 +281,59 @@ func mustParse(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// A dry run of a first plan writes nothing, so it asks for no table
+// exclusively either: a reader holding the reviews never sees it waiting.
+func TestADryRunLoadsNothingInBulk(t *testing.T) {
+	asOf := civil.MustParse("2026-11-02")
+	files, err := synth.Write(t.TempDir(), synth.Config{People: 100, Seed: 14, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(was int, wait time.Duration) { *store.BulkRows, *store.BulkLockWait = was, wait }(*store.BulkRows, *store.BulkLockWait)
+	*store.BulkRows = 1 << 30
+	dbURL := storetest.URL(t, "postgres")
+	ctx := context.Background()
+	s := storetest.OpenURL(t, dbURL)
+	importAll(t, s, files, asOf)
+	*store.BulkRows, *store.BulkLockWait = 1, 3*time.Second
+	reader := storetest.OpenURL(t, dbURL)
+	tx, err := reader.DB().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM reviews LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		res, err := (&scheduler.Planner{Store: s, Policy: policy.Default()}).Run(ctx, asOf, "test", true)
+		if err == nil && res.Created == 0 {
+			err = fmt.Errorf("the dry run created no reviews")
+		}
+		done <- err
+	}()
+	watcher := storetest.OpenURL(t, dbURL)
+	for waited := false; ; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if waited {
+				t.Error("a dry run asked for the reviews exclusively, for a bulk load")
+			}
+			return
+		default:
+		}
+		var n int
+		if err := watcher.DB().Get(&n, `SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE c.relname = 'reviews' AND l.mode = 'AccessExclusiveLock' AND NOT l.granted`); err != nil {
+			t.Fatal(err)
+		}
+		waited = waited || n > 0
+		time.Sleep(10 * time.Millisecond)
+	}
 }

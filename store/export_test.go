@@ -8,3 +8,6 @@ var AuditChangeLines = &auditChangeLines
 
 // BulkRows lets a test make every load a bulk load, or none.
 var BulkRows = &bulkRows
+
+// BulkLockWait lets a test give up on a held table sooner.
+var BulkLockWait = &bulkLockWait

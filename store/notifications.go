@@ -55,7 +55,7 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 	total := 0
 	// A first plan owes a notice for about a third of what it created.
 	var bulk *suspended
-	if only == nil {
+	if only == nil && !pt.dryRun {
 		ok, err := pt.s.bulkWorth(ctx, pt.tx, "notifications", pt.Stats.Created/3)
 		if ok {
 			bulk, err = pt.s.suspendChecks(ctx, pt.tx, "notifications", true)

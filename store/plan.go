@@ -204,6 +204,7 @@ type PlanTx struct {
 	// noReviews is set while a pass plans people who can have no reviews
 	// to load: the first plan's.
 	noReviews bool
+	dryRun    bool // the plan will be rolled back
 	// Whether UseRules declared the notification rules, and the due dates
 	// on or before which, by them, a review is overdue enough for each
 	// escalation.
@@ -260,7 +261,7 @@ func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun 
 			return PlanStats{}, fmt.Errorf("store: plan lock: %w", err)
 		}
 	}
-	pt := &PlanTx{s: s, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor, log: sha256.New()}
+	pt := &PlanTx{s: s, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor, log: sha256.New(), dryRun: dryRun}
 	if err := tx.GetContext(ctx, &pt.lastOld, `SELECT COALESCE(MAX(id), 0) FROM reviews`); err != nil {
 		return PlanStats{}, fmt.Errorf("store: plan: %w", err)
 	}
@@ -396,7 +397,7 @@ func (pt *PlanTx) People(ctx context.Context, only []string, eval Evaluator) err
 	// records by range. On a first plan (no reviews yet: only plans create
 	// them, and this one holds the lock) there are no reviews to load, and
 	// a national one writes enough to be a bulk load.
-	if pt.lastOld == 0 {
+	if pt.lastOld == 0 && pt.Stats.Created == 0 {
 		pt.noReviews = true
 		defer func() { pt.noReviews = false }()
 		bulk, err := pt.bulkReviews(ctx, due)
@@ -412,13 +413,17 @@ func (pt *PlanTx) People(ctx context.Context, only []string, eval Evaluator) err
 }
 
 // bulkReviews suspends the checks on reviews when a first plan is to write
-// enough of them; nil when not.
+// enough of them (not in a dry run, which writes nothing); nil when not. It
+// locks the notifications as well, which the plan loads in bulk next.
 func (pt *PlanTx) bulkReviews(ctx context.Context, people int) (*suspended, error) {
+	if pt.dryRun {
+		return nil, nil
+	}
 	// A person has two or three reviews on a first plan.
 	if ok, err := pt.s.bulkWorth(ctx, pt.tx, "reviews", 2*people); err != nil || !ok {
 		return nil, err
 	}
-	return pt.s.suspendChecks(ctx, pt.tx, "reviews", false)
+	return pt.s.suspendChecks(ctx, pt.tx, "reviews", false, "notifications")
 }
 
 // plannedRange plans, a chunk at a time in id order, everyone with no

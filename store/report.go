@@ -307,7 +307,7 @@ const reviewDepartment = `FROM reviews r JOIN people p ON p.employee_id = r.empl
 
 // OpenReviewCounts counts the open reviews by kind and department. Most
 // reviews are open, so this reads the whole table in order rather than
-// through the status index.
+// through the index of open reviews by due date.
 func (rt *ReportTx) OpenReviewCounts(ctx context.Context) ([]OpenReviewCount, error) {
 	var rows []OpenReviewCount
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT r.kind, COALESCE(po.department, '') AS department, COUNT(*) AS open,

@@ -1,7 +1,8 @@
--- Every query that reads reviews by due date reads the open ones (overdue
+-- The queries that read reviews by due date read the open ones (overdue
 -- lists, reminders, escalations, the metrics): a partial index on the date
 -- alone serves them, and builds in a third of the time of one on (status,
--- due_on), whose leading column is the same for almost every row.
+-- due_on), whose leading column is the same for almost every row. A list
+-- of closed reviews by due date reads the table and sorts.
 
 -- +goose Up
 DROP INDEX reviews_status_due_on;
