@@ -216,6 +216,15 @@ func quickest(t *testing.T, base string, first time.Duration, args ...string) ti
 	return took
 }
 
+// spreadEarly is spread over [0, d) with the parts closer together early
+// (the i-th of n at the square of its share of d): an import commits in the
+// first fifth of its run, then plans, and evenly spread kills left one or
+// two before its commit.
+func spreadEarly(r *rand.Rand, i, n int, d time.Duration) time.Duration {
+	share := (float64(i) + r.Float64()) / float64(n)
+	return time.Duration(share * share * float64(d))
+}
+
 // enoughRuns is the fewest runs after which a test insists that its kills
 // fell on both sides of what it kills.
 const enoughRuns = 10

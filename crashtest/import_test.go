@@ -30,7 +30,7 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 		for i := range *runsFlag {
 			c := cases[i%len(cases)]
 			db, drop := clone(t, c.base)
-			k := runKilled(t, db, nil, spread(r, i, *runsFlag, c.took*6/5), c.args()...)
+			k := runKilled(t, db, nil, spreadEarly(r, i, *runsFlag, c.took*6/5), c.args()...)
 			got := storetest.Dump(t, db)
 			var outcome string
 			tl := ""
