@@ -327,6 +327,41 @@ func TestAnEscalationHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
 	})
 }
 
+// A reminder queued just before its person became absent is not sent
+// while they are away, and is sent once they are back before the review
+// is due.
+func TestAReminderHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		// E5's integrity review (assignee E2) is due 2027-01-31: the plan of
+		// 2027-01-24 owes E2 its reminder.
+		must(t, dbURL, "plan", "--as-of", "2027-01-24")
+		active := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,"
+		absent := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,absent,"
+		if !strings.Contains(peopleCSV, active+"\n") {
+			t.Fatal("the fixture has changed: E5's line is not as expected")
+		}
+		must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, active, absent, 1)), "--as-of", "2027-01-24")
+		notifyRun(t, dbURL, env, "2027-01-24")
+		if e2 := itemsFor(bodies(t, wh), "E2"); hasItem(e2, "integrity_review", "E5", "reminder") {
+			t.Fatalf("an absent person's review was chased: %+v", e2)
+		}
+		must(t, dbURL, "import", "people", write(t, "p.csv", peopleCSV), "--as-of", "2027-01-26")
+		n := len(wh.Posts())
+		notifyRun(t, dbURL, env, "2027-01-26")
+		if e2 := itemsFor(bodies(t, wh)[n:], "E2"); !hasItem(e2, "integrity_review", "E5", "reminder") {
+			t.Errorf("back from absence before the due date, E5's review was not chased: %+v", e2)
+		}
+		// Sent once: the next plans do not owe it again.
+		must(t, dbURL, "plan", "--as-of", "2027-01-27")
+		n = len(wh.Posts())
+		notifyRun(t, dbURL, env, "2027-01-27")
+		if e2 := itemsFor(bodies(t, wh)[n:], "E2"); hasItem(e2, "integrity_review", "E5", "reminder") {
+			t.Errorf("the reminder was sent twice: %+v", e2)
+		}
+	})
+}
+
 // With --format json, standard output carries the JSON alone: the log
 // channel's messages go to standard error.
 func TestNotifyRunJSONIsJSONAlone(t *testing.T) {

@@ -78,7 +78,19 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 		// escalated afresh), so that a conflict is rare, and is with an item
 		// dropped unsent, queued again, or one sent, left be. The others
 		// (reminders, due notices) are proposed at every plan: DO NOTHING,
-		// which locks no row, lets the builds that mark them go on meanwhile.
+		// which locks no row, lets the builds that mark them go on meanwhile;
+		// one dropped unsent (its person was away) and owed still is queued
+		// again first, found through the outbox's key, and only it locked.
+		if !owed.flagged {
+			res, err := pt.tx.ExecContext(ctx, `UPDATE notifications SET state = 'pending', created_on = `+asOf+`, created_at = `+now+`
+				FROM (`+sel+`) AS owed WHERE notifications.review_id = owed.id AND notifications.event = owed.event
+				AND notifications.recipient_role = owed.role AND notifications.recipient_id = owed.who AND notifications.state = 'dropped'`, q.args...)
+			if err != nil {
+				return total, fmt.Errorf("store: owe dropped notifications again: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+		}
 		conflict := `DO NOTHING`
 		if owed.flagged {
 			conflict = `DO UPDATE SET state = 'pending', created_on = excluded.created_on, created_at = excluded.created_at
