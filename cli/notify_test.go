@@ -308,12 +308,7 @@ func TestAnEscalationHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
 		// E5's integrity review (assignee E2) is due 2027-01-31: the plan of
 		// 2027-02-07 owes its escalation to E2's supervisor E1.
 		must(t, dbURL, "plan", "--as-of", "2027-02-07")
-		active := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,"
-		absent := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,absent,"
-		if !strings.Contains(peopleCSV, active+"\n") {
-			t.Fatal("the fixture has changed: E5's line is not as expected")
-		}
-		must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, active, absent, 1)), "--as-of", "2027-02-07")
+		must(t, dbURL, "import", "people", write(t, "p.csv", e5Away(t)), "--as-of", "2027-02-07")
 		notifyRun(t, dbURL, env, "2027-02-07")
 		if hasItem(itemsFor(bodies(t, wh), "E1"), "integrity_review", "E5", "escalation") {
 			t.Fatal("an absent person's review was escalated")
@@ -336,12 +331,7 @@ func TestAReminderHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
 		// E5's integrity review (assignee E2) is due 2027-01-31: the plan of
 		// 2027-01-24 owes E2 its reminder.
 		must(t, dbURL, "plan", "--as-of", "2027-01-24")
-		active := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,"
-		absent := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,absent,"
-		if !strings.Contains(peopleCSV, active+"\n") {
-			t.Fatal("the fixture has changed: E5's line is not as expected")
-		}
-		must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, active, absent, 1)), "--as-of", "2027-01-24")
+		must(t, dbURL, "import", "people", write(t, "p.csv", e5Away(t)), "--as-of", "2027-01-24")
 		notifyRun(t, dbURL, env, "2027-01-24")
 		if e2 := itemsFor(bodies(t, wh), "E2"); hasItem(e2, "integrity_review", "E5", "reminder") {
 			t.Fatalf("an absent person's review was chased: %+v", e2)
@@ -360,6 +350,16 @@ func TestAReminderHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
 			t.Errorf("the reminder was sent twice: %+v", e2)
 		}
 	})
+}
+
+// e5Away returns the people file with E5 absent.
+func e5Away(t *testing.T) string {
+	t.Helper()
+	active := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,"
+	if !strings.Contains(peopleCSV, active+"\n") {
+		t.Fatal("the fixture has changed: E5's line is not as expected")
+	}
+	return strings.Replace(peopleCSV, active, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,absent,", 1)
 }
 
 // With --format json, standard output carries the JSON alone: the log
