@@ -202,9 +202,10 @@ func spread(r *rand.Rand, i, n int, d time.Duration) time.Duration {
 }
 
 // quickest returns the shortest of first and two more clean runs of args,
-// each on a fresh clone of base: kills are spread over a clean run's time,
-// and one run slowed by a busy moment would spread them all past the
-// commit.
+// each on a fresh clone of base: an import's kills are spread over a clean
+// run's time, and one run slowed by a busy moment would spread them all
+// past its commit, which comes early. (A plan commits at its end: a slow
+// clean run only spreads more of its kills past it.)
 func quickest(t *testing.T, base string, first time.Duration, args ...string) time.Duration {
 	t.Helper()
 	took := first

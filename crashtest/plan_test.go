@@ -30,7 +30,6 @@ func TestKilledPlanNeitherDuplicatesNorLoses(t *testing.T) {
 		ref, _ := clone(t, dbURL)
 		took := run(t, ref, nil, plan...)
 		want := planned(t, ref)
-		took = quickest(t, dbURL, took, plan...)
 		nReviews, nDrawn := len(lines(want.reviews)), len(lines(want.drawn))
 		if nReviews < people {
 			t.Fatalf("a clean plan made only %d reviews", nReviews)
@@ -42,9 +41,11 @@ func TestKilledPlanNeitherDuplicatesNorLoses(t *testing.T) {
 		start := time.Now()
 		for i := range *runsFlag {
 			db, drop := clone(t, dbURL)
-			// Up to half as long again as a clean run: a run slowed by a
-			// busy machine is still killed after its commit now and then.
-			k := runKilled(t, db, nil, spread(r, i, *runsFlag, took*3/2), plan...)
+			// Up to twice as long as a clean run: a plan commits at its very
+			// end, and a run slowed by a busy machine (a CI running every
+			// package at once) must still be killed after its commit now and
+			// then.
+			k := runKilled(t, db, nil, spread(r, i, *runsFlag, took*2), plan...)
 			// One transaction: every review or none.
 			switch n := storetest.Count(t, db, "reviews"); {
 			case n == 0:
