@@ -89,6 +89,12 @@ func Run(ctx context.Context, env Env) int {
 	case !a.started:
 		code = ExitUsage // cobra refused the command line before anything ran
 	}
+	// Stopped by SIGINT or SIGTERM: what was cut short may read as a
+	// database fault ("driver: bad connection"); say what happened first.
+	if ctx.Err() != nil && a.started {
+		fmt.Fprintf(env.Stderr, "vettingd: interrupted: %s\n", sentence(err))
+		return code
+	}
 	fmt.Fprintf(env.Stderr, "vettingd: %s\n", sentence(err))
 	if code == ExitUsage {
 		fmt.Fprintln(env.Stderr, "Run 'vettingd help' for usage.")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -507,4 +508,32 @@ func TestDeltaKeepsColumnsOfEveryKind(t *testing.T) {
 		stderr = rejected(t, dbURL, "import", "people", write(t, "s.csv", "employee_id,given_name,family_name,workforce_type,start_date\nE5,Eve,White,volunteer,2027-01-01\n"), "--mode", "delta")
 		lacks(t, stderr, `s.csv:2: end_date "2026-12-31" is before start_date "2027-01-01"`)
 	})
+}
+
+// An import stopped by SIGINT (its context cancelled) says it was
+// interrupted, whatever the database driver made of the cut, and leaves
+// nothing imported.
+func TestAnInterruptedImportSaysSo(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	must(t, dbURL, "import", "posts", write(t, "posts.csv", "post_id,title,department,required_levels\nP1,PC,Ops,RV\n"), "--as-of", "2026-11-02")
+	in, feed := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, cli.Env{Args: []string{"import", "people", "-", "--as-of", "2026-11-02"}, Stdin: in, Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string { return map[string]string{"VETTINGD_DATABASE_URL": dbURL}[k] }})
+	}()
+	if _, err := io.WriteString(feed, "employee_id,given_name,family_name,workforce_type,post_id,start_date\nE1,A,B,staff,P1,2020-01-01\n"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	feed.CloseWithError(context.Canceled) // the rest of the file never comes
+	code := <-done
+	if code == 0 || !strings.HasPrefix(errb.String(), "vettingd: interrupted: ") {
+		t.Errorf("exit %d, stderr %q: want a failure that says it was interrupted", code, errb.String())
+	}
+	if n := storetest.Count(t, dbURL, "people"); n != 0 {
+		t.Errorf("an interrupted import left %d people", n)
+	}
 }
