@@ -31,8 +31,8 @@ func (a *app) tokenCommand() *cobra.Command {
 			if !contains(Roles, role) {
 				return usageErr("--role must be one of admin, vetting_unit, psd, hr, supervisor")
 			}
-			if (role == "supervisor") != (employee != "") {
-				return usageErr("--employee is required for a supervisor token, and only for one")
+			if role == "supervisor" && employee == "" {
+				return usageErr("--employee is required for a supervisor token")
 			}
 			s, err := a.open(cmd.Context())
 			if err != nil {
@@ -62,7 +62,7 @@ func (a *app) tokenCommand() *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&role, "role", "", "admin, vetting_unit, psd, hr or supervisor")
-	create.Flags().StringVar(&employee, "employee", "", "the supervisor's employee id (supervisor tokens only)")
+	create.Flags().StringVar(&employee, "employee", "", "the employee id of the token's holder: required for a supervisor; for the other roles, who acknowledges and completes with it (else each request names them as \"by\")")
 	create.Flags().StringVar(&name, "name", "", "a name to recognise the token by")
 	list := &cobra.Command{
 		Use: "list", Short: "List tokens (never the tokens themselves)", Args: args(cobra.NoArgs),

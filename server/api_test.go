@@ -220,6 +220,46 @@ func TestSupervisorSeesOnlyTheirLine(t *testing.T) {
 	})
 }
 
+// A token bound to a member of the vetting unit acknowledges as them, with
+// no body (SPEC §6: --employee for any role; §7: the body has no "by");
+// and a mitigation plan's owner, who does not supervise its person, sees
+// and acts on the review assigned to them, and nothing else of that person.
+func TestUnitMembersAndOwnersActAsThemselves(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		env := map[string]string{"VETTINGD_DATABASE_URL": dbURL}
+		f.tokens["vu:E1"] = strings.TrimSpace(run(t, env, "token", "create", "--role", "vetting_unit", "--employee", "E1"))
+		f.tokens["owner:E6"] = strings.TrimSpace(run(t, env, "token", "create", "--role", "supervisor", "--employee", "E6"))
+		e6 := f.reviewID(t, "integrity_review", "E6")
+		code, body := f.do(t, "vu:E1", "POST", fmt.Sprintf("/api/v1/reviews/%d/acknowledge", e6), "")
+		if code != 200 || !strings.Contains(body, `"acknowledged_by":"E1"`) {
+			t.Errorf("a unit member's acknowledgement: %d %s", code, body)
+		}
+		// A clearance granted with conditions, owned by E6, for E4 (in E2's line, not E6's).
+		code, body = f.do(t, "vetting_unit", "POST", "/api/v1/clearances",
+			`{"clearance_ref":"C9","employee_id":"E4","level":"RV","decision":"granted_with_conditions","decided_on":"2026-05-10","mitigation_owner_id":"E6"}`)
+		if code != 200 && code != 201 {
+			t.Fatalf("clearance: %d %s", code, body)
+		}
+		mitigation := f.reviewID(t, "mitigation_review", "E4")
+		code, body = f.do(t, "owner:E6", "GET", "/api/v1/reviews?kind=mitigation_review", "")
+		if code != 200 || !strings.Contains(body, fmt.Sprintf(`"id":%d,`, mitigation)) {
+			t.Errorf("the owner's list: %d %s", code, body)
+		}
+		code, body = f.do(t, "owner:E6", "POST", fmt.Sprintf("/api/v1/reviews/%d/acknowledge", mitigation), "")
+		if code != 200 || !strings.Contains(body, `"acknowledged_by":"E6"`) {
+			t.Errorf("the owner's acknowledgement: %d %s", code, body)
+		}
+		if code, body = f.do(t, "owner:E6", "POST", fmt.Sprintf("/api/v1/reviews/%d/acknowledge", f.reviewID(t, "integrity_review", "E4")), ""); code != http.StatusForbidden {
+			t.Errorf("the owner acknowledged another review of E4: %d %s, want 403", code, body)
+		}
+		code, body = f.do(t, "owner:E6", "GET", "/api/v1/reviews?employee_id=E4&status=all", "")
+		if code != 200 || strings.Contains(body, `"kind":"integrity_review"`) {
+			t.Errorf("the owner's list of E4's reviews: %d %s", code, body)
+		}
+	})
+}
+
 func TestEventPostOpensTheReviewAndOwesTheMessageAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		f := newAPI(t, dbURL)

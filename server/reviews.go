@@ -19,12 +19,13 @@ var reviewStatuses = map[string][]string{
 }
 
 // scope narrows a filter to what the principal may see: a supervisor
-// the supervisor reviews and vetting gaps of their reporting line, PSD the
-// reviews assigned to PSD.
+// the supervisor reviews and vetting gaps of their reporting line, and
+// the reviews they own (a mitigation plan's); PSD the reviews assigned to
+// PSD.
 func scope(f *store.ReviewFilter, p *principal) {
 	switch p.Role {
 	case RoleSupervisor:
-		f.TeamOf, f.SupervisorView = p.employee(), true
+		f.TeamOf, f.SupervisorView, f.Owner = p.employee(), true, p.employee()
 	case RolePSD:
 		f.AssigneeRole = RolePSD
 	}
@@ -118,6 +119,9 @@ func (a *API) reviewFor(ctx context.Context, p *principal, idText string) (store
 	case RolePSD:
 		ok = rv.AssigneeRole == RolePSD
 	case RoleSupervisor:
+		if ownedBy(rv, p) {
+			break
+		}
 		if ok, err = a.Store.InTeam(ctx, p.employee(), rv.EmployeeID); err != nil {
 			return rv, http.StatusInternalServerError, err
 		}
@@ -131,10 +135,17 @@ func (a *API) reviewFor(ctx context.Context, p *principal, idText string) (store
 }
 
 // mayAct says whether p may acknowledge or complete rv, which they can see:
-// a supervisor only the reviews assigned to a supervisor (a vetting gap
-// they are told of is the vetting unit's to close).
+// a supervisor only the reviews assigned to a supervisor, and those they
+// own (a vetting gap they are told of is the vetting unit's to close).
 func mayAct(p *principal, rv store.Review) bool {
-	return p.Role != RoleSupervisor || rv.AssigneeRole == RoleSupervisor
+	return p.Role != RoleSupervisor || rv.AssigneeRole == RoleSupervisor || ownedBy(rv, p)
+}
+
+// ownedBy says whether rv is assigned to p's person as its owner (SPEC §4:
+// a mitigation review goes to the plan's named owner, who need not
+// supervise the person).
+func ownedBy(rv store.Review, p *principal) bool {
+	return rv.AssigneeRole == "owner" && rv.AssigneeID != nil && *rv.AssigneeID == p.employee() && p.employee() != ""
 }
 
 func isOverdue(rv store.Review, today civil.Date) bool {

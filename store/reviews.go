@@ -31,6 +31,9 @@ type ReviewFilter struct {
 	// SupervisorView keeps only what a supervisor is shown: reviews
 	// assigned to a supervisor, and vetting gaps.
 	SupervisorView bool
+	// Owner, with TeamOf, keeps as well the reviews assigned to this
+	// person as an owner (of a mitigation plan), whoever they concern.
+	Owner string
 }
 
 // teamQuery selects the employee ids in the reporting line of $N.
@@ -75,11 +78,18 @@ func (s *Store) EachReview(ctx context.Context, f ReviewFilter, fn func(Review) 
 	if f.AssigneeRole != "" {
 		where = append(where, "assignee_role = "+arg(f.AssigneeRole))
 	}
+	var team []string
 	if f.SupervisorView {
-		where = append(where, "(assignee_role = 'supervisor' OR kind = 'vetting_gap')")
+		team = append(team, "(assignee_role = 'supervisor' OR kind = 'vetting_gap')")
 	}
 	if f.TeamOf != "" {
-		where = append(where, "employee_id IN ("+teamQuery(arg(f.TeamOf))+")")
+		team = append(team, "employee_id IN ("+teamQuery(arg(f.TeamOf))+")")
+	}
+	switch {
+	case len(team) > 0 && f.Owner != "":
+		where = append(where, "(("+strings.Join(team, " AND ")+") OR (assignee_role = 'owner' AND assignee_id = "+arg(f.Owner)+"))")
+	case len(team) > 0:
+		where = append(where, team...)
 	}
 	overdue := "status IN ('open', 'acknowledged') AND due_on < " + s.date(1)
 	if f.Overdue {
