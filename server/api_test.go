@@ -260,6 +260,38 @@ func TestUnitMembersAndOwnersActAsThemselves(t *testing.T) {
 	})
 }
 
+// overdue=true keeps the overdue reviews, overdue=false the others, and no
+// overdue both.
+func TestTheOverdueFilterTakesBothValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		late := f.reviewID(t, "integrity_review", "E6")
+		if _, err := f.s.DB().Exec(f.s.DB().Rebind(`UPDATE reviews SET due_on = ? WHERE id = ?`), "2026-10-01", late); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(query string) map[float64]bool {
+			t.Helper()
+			code, body := f.do(t, "admin", "GET", "/api/v1/reviews"+query, "")
+			var rs []map[string]any
+			if err := json.Unmarshal([]byte(body), &rs); code != 200 || err != nil {
+				t.Fatalf("%s: %d %s", query, code, body)
+			}
+			out := map[float64]bool{}
+			for _, r := range rs {
+				out[r["id"].(float64)] = true
+			}
+			return out
+		}
+		all, overdue, others := ids(""), ids("?overdue=true"), ids("?overdue=false")
+		if len(overdue) != 1 || !overdue[float64(late)] {
+			t.Errorf("overdue=true: %v, want only %d", overdue, late)
+		}
+		if others[float64(late)] || len(others) != len(all)-1 {
+			t.Errorf("overdue=false: %d of %d reviews, the overdue one among them: %v", len(others), len(all), others[float64(late)])
+		}
+	})
+}
+
 func TestEventPostOpensTheReviewAndOwesTheMessageAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		f := newAPI(t, dbURL)

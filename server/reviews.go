@@ -58,6 +58,7 @@ func (a *API) listReviews(w http.ResponseWriter, r *http.Request, p *principal) 
 		writeError(w, http.StatusBadRequest, "overdue: "+err.Error())
 		return
 	}
+	f.NotOverdue = q.Get("overdue") != "" && !f.Overdue // overdue=false: only those that are not
 	scope(&f, p)
 	entity, id := "reviews", "list"
 	if f.EmployeeID != "" {

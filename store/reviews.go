@@ -22,6 +22,7 @@ type ReviewFilter struct {
 	EmployeeID string
 	AssigneeID string
 	Overdue    bool
+	NotOverdue bool       // only the reviews that are not overdue
 	AsOf       civil.Date // for overdue
 	// TeamOf keeps the reviews of people in this supervisor's reporting
 	// line, direct or through their reports, as the latest HR data has it.
@@ -94,6 +95,9 @@ func (s *Store) EachReview(ctx context.Context, f ReviewFilter, fn func(Review) 
 	overdue := "status IN ('open', 'acknowledged') AND due_on < " + s.date(1)
 	if f.Overdue {
 		where = append(where, overdue)
+	}
+	if f.NotOverdue {
+		where = append(where, "NOT ("+overdue+")")
 	}
 	cols := strings.Replace(reviewColumns, "0 AS overdue", "CASE WHEN "+overdue+" THEN 1 ELSE 0 END AS overdue", 1)
 	rows, err := s.db.QueryxContext(ctx, `SELECT `+cols+` FROM reviews WHERE `+strings.Join(where, " AND ")+` ORDER BY due_on, id`, args...)
