@@ -20,8 +20,9 @@ import (
 // router builds the configured channels. The log channel writes to w.
 func (a *app) router(w io.Writer) (*notify.Router, error) {
 	logCh := &stdout.Notifier{W: w}
-	r := &notify.Router{Preference: a.cfg.Channels, Channels: map[string]notify.Notifier{"log": logCh}, BaseURL: a.cfg.BaseURL, Fallback: logCh}
-	for _, name := range a.cfg.Channels {
+	units := a.cfg.UnitChannels() // the channels for people, and perhaps more
+	r := &notify.Router{Preference: a.cfg.Channels, Units: units, Channels: map[string]notify.Notifier{"log": logCh}, BaseURL: a.cfg.BaseURL, Fallback: logCh}
+	for _, name := range units {
 		switch name {
 		case "slack":
 			r.Channels[name] = slack.New(a.cfg.SlackBotToken, a.cfg.SlackAPIURL, a.cfg.SlackVUChannel, a.cfg.SlackPSDChannel)

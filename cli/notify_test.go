@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"reflect"
 	"slices"
@@ -404,6 +405,46 @@ func checkWebhookShape(t *testing.T, body []byte) {
 	want := []string{"due_on", "employee_id", "event", "kind", "overdue", "person_name", "review_id", "url"}
 	if got := keys(items[0]); !reflect.DeepEqual(got, want) {
 		t.Errorf("item fields %v, want %v", got, want)
+	}
+}
+
+// The units receive on every channel set up with an address for them,
+// whether or not it is one of the people's channels (SPEC §10); people
+// only on theirs. A unit's address with no channel to carry it stops the
+// command, naming the setting.
+func TestTheUnitsReceiveOnEveryConfiguredChannel(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	sl, wh := notifytest.NewSlack(t), notifytest.NewWebhook(t, "whsec")
+	env := map[string]string{"VETTINGD_CHANNELS": "log",
+		"VETTINGD_SLACK_BOT_TOKEN": "xoxb-test", "VETTINGD_SLACK_API_URL": sl.URL(), "VETTINGD_SLACK_VU_CHANNEL": "CVU",
+		"VETTINGD_WEBHOOK_URL": wh.URL, "VETTINGD_WEBHOOK_SECRET": "whsec"}
+	force(t, dbURL)
+	must(t, dbURL, "import", "misconduct", write(t, "m.csv", "case_ref,employee_id,outcome,concluded_on\nM1,E2,final_written_warning,2026-11-02\n"), "--as-of", "2026-11-02")
+	r := vettingdEnv(t, dbURL, env, "notify", "run", "--as-of", "2026-11-02")
+	if r.code != 0 {
+		t.Fatalf("notify run: exit %d: %s", r.code, r.stderr)
+	}
+	toVU := 0
+	for _, p := range sl.Posts() {
+		if p.Channel != "CVU" {
+			t.Errorf("Slack, not a people's channel here, carried a message to %s", p.Channel)
+		}
+		toVU++
+	}
+	if toVU == 0 || !hasItem(itemsFor(bodies(t, wh), "vetting_unit"), "vetting_review", "E2", "urgent") {
+		t.Errorf("the vetting unit's urgent item: %d Slack posts to CVU; webhook %+v", toVU, itemsFor(bodies(t, wh), "vetting_unit"))
+	}
+	for _, b := range bodies(t, wh) {
+		if b.Recipient.Role != "vetting_unit" && b.Recipient.Role != "psd" {
+			t.Errorf("the webhook, not a people's channel here, carried a message to a %s", b.Recipient.Role)
+		}
+	}
+	var errb bytes.Buffer
+	bad := map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_EMAIL_VU": "vu@force.police.uk"}
+	code := cli.Run(context.Background(), cli.Env{Args: []string{"notify", "run", "--as-of", "2026-11-02"}, Stdin: strings.NewReader(""),
+		Stdout: io.Discard, Stderr: &errb, Getenv: func(k string) string { return bad[k] }})
+	if code != 2 || !strings.Contains(errb.String(), "VETTINGD_EMAIL_VU") {
+		t.Errorf("a unit's e-mail address with no SMTP server: exit %d, %q", code, errb.String())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,8 +168,8 @@ func checkURL(v string) error {
 	return nil
 }
 
-// validate checks what one setting alone cannot: each channel chosen has
-// what it needs.
+// validate checks what one setting alone cannot: each channel chosen for
+// people, or set up for the units, has what it needs.
 func (c Config) validate() error {
 	for _, ch := range c.Channels {
 		switch {
@@ -180,7 +181,33 @@ func (c Config) validate() error {
 			return fmt.Errorf("VETTINGD_CHANNELS names webhook, which needs VETTINGD_WEBHOOK_URL and VETTINGD_WEBHOOK_SECRET")
 		}
 	}
+	switch {
+	case (c.SlackVUChannel != "" || c.SlackPSDChannel != "") && c.SlackBotToken == "":
+		return fmt.Errorf("VETTINGD_SLACK_VU_CHANNEL and VETTINGD_SLACK_PSD_CHANNEL need VETTINGD_SLACK_BOT_TOKEN")
+	case (c.EmailVU != "" || c.EmailPSD != "") && (c.SMTPURL == "" || c.SMTPFrom == ""):
+		return fmt.Errorf("VETTINGD_EMAIL_VU and VETTINGD_EMAIL_PSD need VETTINGD_SMTP_URL and VETTINGD_SMTP_FROM")
+	case c.SMTPURL != "" && c.SMTPFrom == "":
+		return fmt.Errorf("VETTINGD_SMTP_URL needs VETTINGD_SMTP_FROM")
+	case c.WebhookURL != "" && c.WebhookSecret == "":
+		return fmt.Errorf("VETTINGD_WEBHOOK_URL needs VETTINGD_WEBHOOK_SECRET")
+	}
 	return nil
+}
+
+// UnitChannels are the channels the units (vetting unit, PSD) receive on
+// (SPEC §10: every configured channel that has an address for them): those
+// chosen for people, then any other set up with an address for a unit.
+func (c Config) UnitChannels() []string {
+	out := append([]string(nil), c.Channels...)
+	add := func(name string, configured bool) {
+		if configured && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	add("slack", c.SlackBotToken != "" && (c.SlackVUChannel != "" || c.SlackPSDChannel != ""))
+	add("email", c.SMTPURL != "" && (c.EmailVU != "" || c.EmailPSD != ""))
+	add("webhook", c.WebhookURL != "")
+	return out
 }
 
 // duration reads a Go duration (e.g. 5s, 500ms) between least and most.

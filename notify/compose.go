@@ -17,6 +17,7 @@ import (
 // for it (SPEC §10).
 type Router struct {
 	Preference []string            // channel names, in order, for people
+	Units      []string            // channel names for the units (nil: Preference)
 	Channels   map[string]Notifier // the configured channels by name
 	BaseURL    string              // links in messages point here
 	// Fallback carries a unit's messages when no configured channel has
@@ -90,7 +91,11 @@ func collapse(items []store.PendingItem, conv func(store.PendingItem) Item) []It
 
 // route makes one stored message per channel that should carry m to rcpt.
 func (r *Router) route(rcpt store.Recipient, m Message) []store.NewMessage {
-	out := r.routeOn(rcpt, m, r.Preference)
+	channels := r.Preference
+	if isUnit(rcpt.Role) && r.Units != nil {
+		channels = r.Units
+	}
+	out := r.routeOn(rcpt, m, channels)
 	if len(out) == 0 && isUnit(rcpt.Role) && r.Fallback != nil {
 		// A unit no configured channel reaches still hears: on the log.
 		out = append(out, r.message(rcpt, r.Fallback.Name(), r.Fallback.Address(rcpt), m))
