@@ -195,7 +195,7 @@ func TestRejectedFileNamesEveryProblemAndWritesNothing(t *testing.T) {
 			`people.csv:3: workforce_type "wizard" must be one of officer, staff, pcso, special, volunteer, contractor`,
 			`people.csv:3: start_date "2010-13-01" is not a date`,
 			`people.csv:3: post_id "P9": no such post`,
-			`people.csv:3: supervisor_id "E9999": no such person in this file`,
+			`people.csv:3: supervisor_id "E9999": no such person`,
 			`people.csv:4: supervisor_id "E3": nobody can supervise themselves`,
 			`people.csv:4: end_date "2014-01-01" is before start_date "2015-02-28"`,
 			`people.csv:4: status "sleeping" must be one of active, suspended, absent`,
@@ -536,4 +536,34 @@ func TestAnInterruptedImportSaysSo(t *testing.T) {
 	if n := storetest.Count(t, dbURL, "people"); n != 0 {
 		t.Errorf("an interrupted import left %d people", n)
 	}
+}
+
+// References are to rows that exist after the import (SPEC §3): a
+// snapshot that leaves out a supervisor whose reports still name them is
+// taken (they become a leaver, and their reports' reviews go to the
+// vetting unit until HR names someone else), and a leaver may be in a post
+// closed since; a current person may not.
+func TestReferencesMayNameLeaversAndTheirClosedPosts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		withoutE2 := strings.Replace(peopleCSV, "E2,Bob,Smith,bob@force.police.uk,,officer,Inspector,P1,E1,2010-09-01,,active,\n", "", 1)
+		m := report(t, must(t, dbURL, "import", "people", write(t, "p.csv", withoutE2), "--as-of", "2026-11-03", "--force", "--format", "json"))
+		counts(t, m, map[string]float64{"leavers": 1})
+		if got := storetest.Query(t, dbURL, "SELECT supervisor_id FROM people WHERE employee_id = 'E4'"); got[0] != "E2" {
+			t.Errorf("E4's supervisor: %v", got)
+		}
+		must(t, dbURL, "plan", "--as-of", "2026-11-03")
+		if got := storetest.Query(t, dbURL, `SELECT assignee_role FROM reviews WHERE employee_id = 'E5' AND kind = 'integrity_review' AND status = 'open'`); len(got) != 1 || got[0] != "vetting_unit" {
+			t.Errorf("the integrity review of E5, whose supervisor left: assigned to %v, want the vetting unit", got)
+		}
+		// P3 closes; E3, who held it, leaves on 2026-11-04 with it still on their record.
+		must(t, dbURL, "import", "posts", write(t, "posts.csv", strings.Replace(postsCSV, "P3,Firearms Officer,Firearms,RV;NPPV3,no\n", "", 1)), "--as-of", "2026-11-04")
+		leaver := "employee_id,given_name,family_name,workforce_type,post_id,start_date,end_date\nE3,Cat,Jones,staff,P3,2015-02-28,2026-11-04\n"
+		must(t, dbURL, "import", "people", write(t, "l.csv", leaver), "--mode", "delta", "--as-of", "2026-11-04")
+		current := "employee_id,given_name,family_name,workforce_type,post_id,start_date,end_date\nE3,Cat,Jones,staff,P3,2015-02-28,\n"
+		if r := vettingd(t, dbURL, "", "import", "people", write(t, "c.csv", current), "--mode", "delta", "--as-of", "2026-11-04"); r.code != 3 ||
+			!strings.Contains(r.stderr, `post_id "P3": no such post (or the post is closed)`) {
+			t.Errorf("a current person in a closed post: exit %d, %s", r.code, r.stderr)
+		}
+	})
 }

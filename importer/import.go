@@ -190,7 +190,7 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if err := keepStored(ctx, it, k, lay.keep, list); err != nil {
 		return nil, err
 	}
-	if err := checkStaged(ctx, it, k, snapshot, list); err != nil {
+	if err := checkStaged(ctx, it, k, snapshot, opts.AsOf, list); err != nil {
 		return nil, err
 	}
 	if k.decided != nil && list.n == 0 {
@@ -642,7 +642,7 @@ func parseLevels(cell string, bad func(string) any) any {
 }
 
 // checkStaged runs the checks that need the whole file and the database.
-func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool, list *problemList) error {
+func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool, asOf civil.Date, list *problemList) error {
 	dups, err := it.Duplicates(ctx)
 	if err != nil {
 		return err
@@ -650,12 +650,12 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 	for _, p := range dups {
 		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q appears again (first on line %d)", p.Column, clip(p.Value), p.Other)})
 	}
-	missing, err := it.MissingRefs(ctx, k.refs(snapshot))
+	missing, err := it.MissingRefs(ctx, k.refs(snapshot), asOf)
 	if err != nil {
 		return err
 	}
 	for _, p := range missing {
-		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q: %s", p.Column, clip(p.Value), noSuch(p.Column, snapshot))})
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q: %s", p.Column, clip(p.Value), noSuch(p.Column))})
 	}
 	if k.table != "people" {
 		return nil
@@ -691,15 +691,11 @@ func keepStored(ctx context.Context, it *store.ImportTx, k *kind, keep []string,
 	})
 }
 
-func noSuch(column string, snapshot bool) string {
-	switch {
-	case column == "post_id":
+func noSuch(column string) string {
+	if column == "post_id" {
 		return "no such post (or the post is closed)"
-	case column == "supervisor_id" && snapshot:
-		return "no such person in this file"
-	default:
-		return "no such person"
 	}
+	return "no such person"
 }
 
 // clip shortens a value quoted in a message: a file of a thousand bad

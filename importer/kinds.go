@@ -131,12 +131,12 @@ var kinds = map[string]*kind{
 			{name: "status", typ: tEnum, values: statuses, def: "active"},
 			{name: "last_integrity_review_on", typ: tDate},
 		},
+		// A supervisor need not be in a snapshot: one it leaves out becomes
+		// a leaver, and still exists (SPEC §3: references to rows that exist
+		// after the import); their reviews go to the vetting unit until HR
+		// names someone else (§5).
 		refs: func(snapshot bool) []store.Ref {
-			sup := store.RefPersonOrStaged
-			if snapshot {
-				sup = store.RefStagedPerson
-			}
-			return []store.Ref{{Column: "post_id", Target: store.RefOpenPost}, {Column: "supervisor_id", Target: sup}}
+			return []store.Ref{{Column: "post_id", Target: store.RefOpenPost}, {Column: "supervisor_id", Target: store.RefPersonOrStaged}}
 		},
 		check: checkPerson,
 	},

@@ -55,8 +55,7 @@ type RefTarget int
 const (
 	RefPerson         RefTarget = iota // a person already in the database
 	RefPersonOrStaged                  // a person in the database or in this file
-	RefStagedPerson                    // a person in this file (a people snapshot: everyone else leaves)
-	RefOpenPost                        // a post in the database that is not closed
+	RefOpenPost                        // a post that is not closed, or any post for a leaver
 )
 
 // Ref is a column whose value must name an existing row.
@@ -395,11 +394,13 @@ func (it *ImportTx) Duplicates(ctx context.Context) ([]Problem, error) {
 	return it.problems(ctx, q, k, true)
 }
 
-// MissingRefs returns every staged row whose reference names no row.
-func (it *ImportTx) MissingRefs(ctx context.Context, refs []Ref) ([]Problem, error) {
+// MissingRefs returns every staged row whose reference names no row. A
+// person who has left by asOf may be in a post closed since.
+func (it *ImportTx) MissingRefs(ctx context.Context, refs []Ref, asOf civil.Date) ([]Problem, error) {
 	var all []Problem
 	for _, r := range refs {
 		var exists string
+		var args []any
 		inStage := `EXISTS (SELECT 1 FROM ` + stage + ` x WHERE x.` + it.t.Key + ` = s.` + r.Column + `)`
 		inPeople := `EXISTS (SELECT 1 FROM people p WHERE p.employee_id = s.` + r.Column + `)`
 		switch r.Target {
@@ -407,14 +408,14 @@ func (it *ImportTx) MissingRefs(ctx context.Context, refs []Ref) ([]Problem, err
 			exists = inPeople
 		case RefPersonOrStaged:
 			exists = "(" + inPeople + " OR " + inStage + ")"
-		case RefStagedPerson:
-			exists = inStage
 		case RefOpenPost:
-			exists = `EXISTS (SELECT 1 FROM posts p WHERE p.post_id = s.` + r.Column + ` AND p.closed_on IS NULL)`
+			exists = `EXISTS (SELECT 1 FROM posts p WHERE p.post_id = s.` + r.Column + ` AND (p.closed_on IS NULL
+				OR (s.end_date IS NOT NULL AND s.end_date <= ` + it.s.date(1) + `)))`
+			args = append(args, asOf)
 		}
 		q := `SELECT s.line, s.` + r.Column + `, 0 FROM ` + stage + ` s
 			WHERE s.` + r.Column + ` IS NOT NULL AND NOT ` + exists + ` ORDER BY s.line`
-		ps, err := it.problems(ctx, q, r.Column, false)
+		ps, err := it.problems(ctx, q, r.Column, false, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -485,8 +486,8 @@ var cyclesWithDatabase = `WITH RECURSIVE walk(start, cur, depth) AS (
 	SELECT DISTINCT s.line, s.supervisor_id, 0 FROM walk w JOIN ` + stage + ` s ON s.employee_id = w.start
 	WHERE w.cur = w.start OR w.depth = ` + fmt.Sprint(maxChain) + ` ORDER BY s.line`
 
-func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bool) ([]Problem, error) {
-	rows, err := it.tx.QueryContext(ctx, q)
+func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bool, args ...any) ([]Problem, error) {
+	rows, err := it.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: check %s: %w", column, err)
 	}
