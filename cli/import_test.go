@@ -315,6 +315,20 @@ func TestTruncatedSnapshotIsRefusedUnlessForced(t *testing.T) {
 		if got := storetest.Query(t, dbURL, "SELECT forced FROM import_runs ORDER BY id DESC LIMIT 1"); got[0] != "true" && got[0] != "1" {
 			t.Errorf("forced import not recorded as forced: %v", got)
 		}
+		// Leavers by end date count as well: 12 of the 20 left, with an end date.
+		var ended strings.Builder
+		ended.WriteString("employee_id,given_name,family_name,workforce_type,start_date,end_date\n")
+		for i, line := range strings.SplitAfter(truncated, "\n")[1:21] {
+			end := ""
+			if i < 12 {
+				end = "2026-11-01"
+			}
+			ended.WriteString(strings.TrimSuffix(line, "\n") + "," + end + "\n")
+		}
+		r = vettingd(t, dbURL, "", "import", "people", write(t, "people.csv", ended.String()))
+		if r.code != 3 || !strings.Contains(r.stderr, "would make leavers of 12 of 20 current people") {
+			t.Errorf("a snapshot ending 12 of 20 people: exit %d\n%s", r.code, r.stderr)
+		}
 	})
 }
 

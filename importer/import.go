@@ -257,8 +257,14 @@ func leaverLimit(k *kind, snapshot bool, d store.Diff, opts Options) string {
 	if !snapshot || opts.Force || d.Current == 0 {
 		return ""
 	}
-	frac := float64(d.Absent) / float64(d.Current)
-	if frac <= opts.MaxLeaverFraction || d.Absent <= opts.MaxLeaverFloor {
+	// Leavers are those the file leaves out and those it gives an end
+	// date that has come (SPEC §3: "would make leavers of").
+	n := d.Absent
+	if k.table == "people" {
+		n = d.Leavers
+	}
+	frac := float64(n) / float64(d.Current)
+	if frac <= opts.MaxLeaverFraction || n <= opts.MaxLeaverFloor {
 		return ""
 	}
 	what, whole, unit := "make leavers of", "current people", "people"
@@ -267,7 +273,7 @@ func leaverLimit(k *kind, snapshot bool, d store.Diff, opts Options) string {
 	}
 	return fmt.Sprintf("this snapshot would %s %d of %d %s (%.1f%%), more than the limit of %g%% and %d %s: "+
 		"check that the file is complete, or import it with --force",
-		what, d.Absent, d.Current, whole, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor, unit)
+		what, n, d.Current, whole, math.Floor(frac*1000)/10, opts.MaxLeaverFraction*100, opts.MaxLeaverFloor, unit)
 }
 
 // MaxLine bounds one CSV record (a line, or several when a quoted cell
