@@ -353,6 +353,41 @@ func TestAReminderHeldForAnAbsenceIsSentOnReturn(t *testing.T) {
 	})
 }
 
+// A review whose due date moves (a new cycle: HR records a new integrity
+// review date) is told of, reminded of and escalated again for its new
+// date: its first date's items do not stand in the way.
+func TestAReviewWhoseDueDateMovesIsToldOfAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		// E5's integrity review (assignee E2, whose supervisor is E1) is due 2027-01-31.
+		must(t, dbURL, "plan", "--as-of", "2027-01-24")
+		notifyRun(t, dbURL, env, "2027-01-24")
+		if e2 := itemsFor(bodies(t, wh), "E2"); !hasItem(e2, "integrity_review", "E5", "reminder") {
+			t.Fatalf("the first cycle's reminder: %+v", e2)
+		}
+		old := "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,\n"
+		if !strings.Contains(peopleCSV, old) {
+			t.Fatal("the fixture has changed: E5's line is not as expected")
+		}
+		// Done on 2027-01-25: the next is due 2028-01-25, opening 2027-12-26.
+		reviewed := strings.Replace(peopleCSV, old, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,2024-06-01,,,2027-01-25\n", 1)
+		must(t, dbURL, "import", "people", write(t, "p.csv", reviewed), "--as-of", "2027-01-26")
+		if got := storetest.Query(t, dbURL, `SELECT due_on FROM reviews WHERE employee_id = 'E5' AND kind = 'integrity_review' AND status = 'open'`); len(got) != 1 || got[0] != "2028-01-25" {
+			t.Fatalf("the review's new due date: %v", got)
+		}
+		for _, step := range []struct{ day, who, event string }{
+			{"2027-12-26", "E2", "opened"}, {"2028-01-18", "E2", "reminder"}, {"2028-01-25", "E2", "due"}, {"2028-02-01", "E1", "escalation"},
+		} {
+			must(t, dbURL, "plan", "--as-of", step.day)
+			n := len(wh.Posts())
+			notifyRun(t, dbURL, env, step.day)
+			if got := itemsFor(bodies(t, wh)[n:], step.who); !hasItem(got, "integrity_review", "E5", step.event) {
+				t.Errorf("%s: %s was not sent the new cycle's %s: %+v", step.day, step.who, step.event, got)
+			}
+		}
+	})
+}
+
 // e5Away returns the people file with E5 absent.
 func e5Away(t *testing.T) string {
 	t.Helper()

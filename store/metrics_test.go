@@ -92,8 +92,8 @@ func seedMetrics(t *testing.T, s *store.Store) {
 	} {
 		exec(review, r.kind, r.ref, r.due, r.status, r.completedOn, r.cancelReason)
 	}
-	exec(`INSERT INTO notifications (review_id, event, recipient_role, urgent, created_on, created_at, state)
-		SELECT id, 'opened', 'vetting_unit', false, '2027-01-01', '2027-01-01 00:00:00', CASE WHEN source_ref IN ('a', 'b') THEN 'pending' ELSE 'batched' END
+	exec(`INSERT INTO notifications (review_id, event, recipient_role, urgent, created_on, created_at, state, due_on)
+		SELECT id, 'opened', 'vetting_unit', false, '2027-01-01', '2027-01-01 00:00:00', CASE WHEN source_ref IN ('a', 'b') THEN 'pending' ELSE 'batched' END, due_on
 		FROM reviews`)
 	at := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	msg := func(id, channel string, created time.Time) {

@@ -84,7 +84,8 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 		if !owed.flagged {
 			res, err := pt.tx.ExecContext(ctx, `UPDATE notifications SET state = 'pending', created_on = `+asOf+`, created_at = `+now+`
 				FROM (`+sel+`) AS owed WHERE notifications.review_id = owed.id AND notifications.event = owed.event
-				AND notifications.recipient_role = owed.role AND notifications.recipient_id = owed.who AND notifications.state = 'dropped'`, q.args...)
+				AND notifications.recipient_role = owed.role AND notifications.recipient_id = owed.who AND notifications.due_on = owed.due
+				AND notifications.state = 'dropped'`, q.args...)
 			if err != nil {
 				return total, fmt.Errorf("store: owe dropped notifications again: %w", err)
 			}
@@ -96,9 +97,9 @@ func (pt *PlanTx) EnqueueNotifications(ctx context.Context, rules NotifyRules, o
 			conflict = `DO UPDATE SET state = 'pending', created_on = excluded.created_on, created_at = excluded.created_at
 				WHERE notifications.state = 'dropped'`
 		}
-		res, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
-			SELECT id, event, role, who, event = 'urgent', `+asOf+`, `+now+` FROM (`+sel+`) AS owed
-			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id) `+conflict, q.args...)
+		res, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at, due_on)
+			SELECT id, event, role, who, event = 'urgent', `+asOf+`, `+now+`, due FROM (`+sel+`) AS owed
+			WHERE true ON CONFLICT (review_id, event, recipient_role, recipient_id, due_on) `+conflict, q.args...)
 		if err != nil {
 			return total, fmt.Errorf("store: enqueue notifications: %w", err)
 		}
@@ -178,18 +179,18 @@ var owedItems = []struct {
 	// The opening, to the assignee; to the vetting unit at once for the urgent kinds.
 	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, CASE WHEN r.kind = 'supervisor_briefing' THEN 'briefing' WHEN ` + recipientRole + ` = 'vetting_unit' AND r.kind IN ` +
-			q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
+			q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who, r.due_on AS due
 			FROM ` + o.reviews(q, "reviews_unnotified") + ` WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified")
 	}},
 	// The vetting unit hears of every new gap, triggered review and draw.
 	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, CASE WHEN r.kind IN ` + q.list(o.rules.UrgentKinds) + ` THEN 'urgent' ELSE 'opened' END AS event,
-			'vetting_unit' AS role, '' AS who FROM ` + o.reviews(q, "reviews_unnotified") + ` WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified") +
+			'vetting_unit' AS role, '' AS who, r.due_on AS due FROM ` + o.reviews(q, "reviews_unnotified") + ` WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified") +
 			` AND r.kind IN ` + q.list(o.rules.UnitCopyKinds)
 	}},
 	// The person's current supervisor is told of a gap in their vetting.
 	{true, func(q *query, o owedParams) string {
-		return `SELECT r.id AS id, 'opened' AS event, 'supervisor' AS role, p.supervisor_id AS who
+		return `SELECT r.id AS id, 'opened' AS event, 'supervisor' AS role, p.supervisor_id AS who, r.due_on AS due
 			FROM ` + o.reviews(q, "reviews_unnotified") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
 			WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified") + ` AND r.kind IN ` + q.list(o.rules.TellSupervisorKinds) +
 			` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
@@ -197,14 +198,14 @@ var owedItems = []struct {
 	// A reminder before due: not once acknowledged, not for an absent
 	// person, and not when the review opened inside the reminder window.
 	{false, func(q *query, o owedParams) string {
-		return `SELECT r.id AS id, 'reminder' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
+		return `SELECT r.id AS id, 'reminder' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who, r.due_on AS due
 			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.status = 'open' AND r.due_on > ` + o.asOf + ` AND r.due_on <= ` + q.date(o.reminderEnd) +
 			` AND r.opens_on < ` + q.s.addDays("r.due_on", -o.rules.ReminderDays)
 	}},
 	// On the due date or, after downtime, until the first escalation.
 	{false, func(q *query, o owedParams) string {
-		return `SELECT r.id AS id, 'due' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who
+		return `SELECT r.id AS id, 'due' AS event, ` + recipientRole + ` AS role, ` + recipientID + ` AS who, r.due_on AS due
 			FROM reviews r JOIN people p ON p.employee_id = r.employee_id
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND r.due_on <= ` + o.asOf + ` AND r.due_on > ` + q.date(o.e1) + ` AND r.opens_on < r.due_on`
 	}},
@@ -213,7 +214,7 @@ var owedItems = []struct {
 	// level below 2 as well as below 1 lets SQLite use the partial index.)
 	{true, func(q *query, o owedParams) string {
 		return `SELECT r.id AS id, 'escalation' AS event, CASE WHEN s.employee_id IS NULL THEN 'vetting_unit' ELSE 'supervisor' END AS role,
-			COALESCE(s.employee_id, '') AS who
+			COALESCE(s.employee_id, '') AS who, r.due_on AS due
 			FROM ` + o.reviews(q, "reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
 			LEFT JOIN people s ON s.employee_id = a.supervisor_id AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND ` + o.unset("r.escalation_level < 2 AND r.escalation_level < 1") +
@@ -221,7 +222,7 @@ var owedItems = []struct {
 	}},
 	// Overdue further: the vetting unit.
 	{true, func(q *query, o owedParams) string {
-		return `SELECT r.id AS id, 'escalation' AS event, 'vetting_unit' AS role, '' AS who
+		return `SELECT r.id AS id, 'escalation' AS event, 'vetting_unit' AS role, '' AS who, r.due_on AS due
 			FROM ` + o.reviews(q, "reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND ` + o.unset("r.escalation_level < 2") + ` AND r.due_on <= ` + q.date(o.e2)
 	}},
@@ -269,8 +270,9 @@ func (q *query) scope(col string, ids []string) string {
 // EnqueueGifts tells PSD, for its register, that an integrity review
 // recorded a declaration of gifts or hospitality. No review follows.
 func (pt *PlanTx) EnqueueGifts(ctx context.Context, reviewID int64) error {
-	_, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at)
-		VALUES ($1, 'gifts', 'psd', '', false, `+pt.s.date(2)+`, $3) ON CONFLICT (review_id, event, recipient_role, recipient_id) DO NOTHING`,
+	_, err := pt.tx.ExecContext(ctx, `INSERT INTO notifications (review_id, event, recipient_role, recipient_id, urgent, created_on, created_at, due_on)
+		SELECT $1, 'gifts', 'psd', '', false, `+pt.s.date(2)+`, $3, r.due_on FROM reviews r WHERE r.id = $1
+		ON CONFLICT (review_id, event, recipient_role, recipient_id, due_on) DO NOTHING`,
 		reviewID, pt.AsOf, pt.now)
 	if err != nil {
 		return fmt.Errorf("store: enqueue gifts notice: %w", err)

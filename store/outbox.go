@@ -149,6 +149,7 @@ func dropStale(ctx context.Context, tx *sqlx.Tx) (int, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'dropped' WHERE state = 'pending' AND event <> 'gifts' AND EXISTS (
 		SELECT 1 FROM reviews r JOIN people p ON p.employee_id = r.employee_id WHERE r.id = notifications.review_id AND (
 			r.status IN ('completed', 'cancelled')
+			OR notifications.due_on <> r.due_on
 			OR (notifications.event = 'reminder' AND r.status = 'acknowledged')
 			OR (notifications.event IN ('reminder', 'due', 'escalation') AND p.status = 'absent')
 			OR (notifications.recipient_role IN ('supervisor', 'owner') AND (

@@ -59,8 +59,9 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 	if err == nil {
 		// A new due date, or a new assignee, starts its escalations afresh
 		// (the new assignee's own supervisor is told, the vetting unit not
-		// twice); a new assignee is told of it; a review reopened forgets
-		// who acknowledged it.
+		// twice); a new assignee, or a new due date (a new cycle: its items
+		// are owed again for that date), is told of it; a review reopened
+		// forgets who acknowledged it.
 		err = pt.updateMany(ctx, "update", []string{"id bigint", "reason text", "due date", "opens date", "role text", "assignee text", "moved boolean", "reopen boolean"},
 			updates, func(q *query) string {
 				return `reason = v.reason, due_on = v.due, opens_on = v.opens,
@@ -69,7 +70,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 				status = CASE WHEN v.reopen THEN 'open' ELSE reviews.status END,
 				acknowledged_at = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_at END,
 				acknowledged_by = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_by END,
-				notified = CASE WHEN v.moved THEN false ELSE reviews.notified END`
+				notified = CASE WHEN v.moved OR reviews.due_on <> v.due THEN false ELSE reviews.notified END`
 			}, "")
 	}
 	if err != nil {
