@@ -234,6 +234,19 @@ func Columns(kindName string) []string {
 	return names
 }
 
+// RequiredColumns returns the columns a file of the kind must have.
+func RequiredColumns(kindName string) []string {
+	var names []string
+	if k := kinds[kindName]; k != nil {
+		for _, f := range k.fields {
+			if f.required {
+				names = append(names, f.name)
+			}
+		}
+	}
+	return names
+}
+
 // DefaultMode returns the mode a kind is imported in when none is given.
 func DefaultMode(kindName string) string {
 	if k := kinds[kindName]; k != nil {

@@ -336,6 +336,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 			{"/api/v1/misconduct-outcomes", `{"case_ref": "M1", "employee_id": "E9", "outcome": "written_warning", "concluded_on": "2026-11-01"}`, 400, "E9"},
 			{"/api/v1/misconduct-outcomes", `{"case_ref": "M1", "employee_id": "E3", "outcome": "sacked", "concluded_on": "2026-13-01"}`, 400, "outcome"},
 			{"/api/v1/misconduct-outcomes", `{"case_ref": "M1", "employee_id": "E3", "outcome": "written_warning", "concluded_on": "2026-11-01", "notes": "x"}`, 400, "unknown field"},
+			{"/api/v1/misconduct-outcomes", `{"case_ref": "M1", "employee_id": "E3", "outcome": "written_warning"}`, 400, `field "concluded_on" is required`},
 			{"/api/v1/clearances", `{"clearance_ref": "C1", "employee_id": "E3", "level": "RV", "decision": "granted_with_conditions", "decided_on": "2026-10-01"}`, 403, ""},
 			{"/api/v1/misconduct-outcomes", `{"case_ref": "x'); DROP TABLE reviews; --", "employee_id": "E3' OR '1'='1", "outcome": "written_warning", "concluded_on": "2026-11-01"}`, 400, "no such person"},
 		}

@@ -103,6 +103,11 @@ func recordCSV(kind string, rec map[string]any) ([]byte, error) {
 		}
 		header, row = append(header, name), append(row, cell)
 	}
+	for _, name := range importer.RequiredColumns(kind) {
+		if _, ok := rec[name]; !ok {
+			return nil, fmt.Errorf("field %q is required: a %s record needs %s", name, kind, strings.Join(importer.RequiredColumns(kind), ", "))
+		}
+	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	_ = w.Write(header)
