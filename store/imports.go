@@ -129,7 +129,11 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 	if key, ok := importTables[t.Table]; !ok || key != t.Key {
 		return nil, fmt.Errorf("store: %s is not an import table", t.Table)
 	}
-	tx, err := s.db.BeginTxx(ctx, s.readCommitted())
+	// Cancelling ctx stops the import's statements; the transaction itself
+	// is rolled back by Rollback, after any COPY under way has ended, not by
+	// database/sql the moment ctx ends: that rollback would use the
+	// connection while lib/pq's COPY still reads from it (a data race).
+	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), s.readCommitted())
 	if err != nil {
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}

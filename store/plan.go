@@ -246,7 +246,9 @@ const planLockKey = 0x7665_7474_706c_616e // "vettplan"
 // ("reviews_changed" entries of up to auditChangeLines lines), then one
 // entry for the run with its counts and the digest of those lines.
 func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun bool, fn func(pt *PlanTx) error) (PlanStats, error) {
-	tx, err := s.db.BeginTxx(ctx, s.readCommitted())
+	// As an import's (BeginImport): ctx stops the statements, and the
+	// deferred Rollback ends the transaction once any COPY has ended.
+	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), s.readCommitted())
 	if err != nil {
 		return PlanStats{}, fmt.Errorf("store: begin plan: %w", err)
 	}
