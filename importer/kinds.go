@@ -323,6 +323,9 @@ func checkClearance(r row, add func(column, msg string)) {
 	if r.str("decision") == "granted_with_conditions" && r.str("mitigation_owner_id") == "" {
 		add("mitigation_owner_id", "mitigation_owner_id is required when the decision is granted_with_conditions (HMICFRS Rec 3)")
 	}
+	if owner := r.str("mitigation_owner_id"); owner != "" && owner == r.str("employee_id") {
+		add("mitigation_owner_id", fmt.Sprintf("mitigation_owner_id %q is the person the clearance is for: someone else must own the plan", owner))
+	}
 	decided, expires := r.date("decided_on"), r.date("expires_on")
 	if !decided.IsZero() && !expires.IsZero() && !expires.After(decided) {
 		add("expires_on", fmt.Sprintf("expires_on %q must be after decided_on %q", expires, decided))

@@ -241,6 +241,12 @@ func TestUnitMembersAndOwnersActAsThemselves(t *testing.T) {
 		if code != 200 && code != 201 {
 			t.Fatalf("clearance: %d %s", code, body)
 		}
+		// Nobody owns their own plan.
+		code, body = f.do(t, "vetting_unit", "POST", "/api/v1/clearances",
+			`{"clearance_ref":"C8","employee_id":"E6","level":"RV","decision":"granted_with_conditions","decided_on":"2026-05-10","mitigation_owner_id":"E6"}`)
+		if code != http.StatusBadRequest || !strings.Contains(body, "someone else must own the plan") {
+			t.Errorf("a clearance whose subject owns its plan: %d %s", code, body)
+		}
 		mitigation := f.reviewID(t, "mitigation_review", "E4")
 		code, body = f.do(t, "owner:E6", "GET", "/api/v1/reviews?kind=mitigation_review", "")
 		if code != 200 || !strings.Contains(body, fmt.Sprintf(`"id":%d,`, mitigation)) {

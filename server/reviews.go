@@ -144,9 +144,11 @@ func mayAct(p *principal, rv store.Review) bool {
 
 // ownedBy says whether rv is assigned to p's person as its owner (SPEC §4:
 // a mitigation review goes to the plan's named owner, who need not
-// supervise the person).
+// supervise the person), and is not about them: nobody acts on their own
+// risk plan.
 func ownedBy(rv store.Review, p *principal) bool {
-	return rv.AssigneeRole == "owner" && rv.AssigneeID != nil && *rv.AssigneeID == p.employee() && p.employee() != ""
+	me := p.employee()
+	return me != "" && rv.AssigneeRole == "owner" && rv.AssigneeID != nil && *rv.AssigneeID == me && rv.EmployeeID != me
 }
 
 func isOverdue(rv store.Review, today civil.Date) bool {

@@ -88,7 +88,8 @@ func (s *Store) EachReview(ctx context.Context, f ReviewFilter, fn func(Review) 
 	}
 	switch {
 	case len(team) > 0 && f.Owner != "":
-		where = append(where, "(("+strings.Join(team, " AND ")+") OR (assignee_role = 'owner' AND assignee_id = "+arg(f.Owner)+"))")
+		owner := arg(f.Owner)
+		where = append(where, "(("+strings.Join(team, " AND ")+") OR (assignee_role = 'owner' AND assignee_id = "+owner+" AND employee_id <> "+owner+"))")
 	case len(team) > 0:
 		where = append(where, team...)
 	}
