@@ -581,3 +581,18 @@ func TestReferencesMayNameLeaversAndTheirClosedPosts(t *testing.T) {
 		}
 	})
 }
+
+// A leaver's line to a supervisor is dead: a snapshot that leaves out E2
+// (stored as reporting to E1) and makes E2 E1's supervisor is taken, and
+// the next day's delta is not refused for a circle through the leaver.
+func TestASupervisorCircleThroughALeaverIsNoCircle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		file := strings.Replace(peopleCSV, "E2,Bob,Smith,bob@force.police.uk,,officer,Inspector,P1,E1,2010-09-01,,active,\n", "", 1)
+		file = strings.Replace(file, "E1,Ada,Lovelace,ada@force.police.uk,U1,officer,Chief Constable,P2,,2001-04-02,,active,2026-01-10",
+			"E1,Ada,Lovelace,ada@force.police.uk,U1,officer,Chief Constable,P2,E2,2001-04-02,,active,2026-01-10", 1)
+		must(t, dbURL, "import", "people", write(t, "p.csv", file), "--as-of", "2026-11-03", "--force")
+		delta := "employee_id,given_name,family_name,workforce_type,start_date,supervisor_id\nE6,Fay,Green,contractor,2025-01-06,E3\n"
+		must(t, dbURL, "import", "people", write(t, "d.csv", delta), "--mode", "delta", "--as-of", "2026-11-04")
+	})
+}

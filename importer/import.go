@@ -666,7 +666,7 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 	if k.table != "people" {
 		return nil
 	}
-	cycles, err := it.SupervisorCycles(ctx, snapshot)
+	cycles, err := it.SupervisorCycles(ctx, snapshot, asOf)
 	if err != nil {
 		return err
 	}

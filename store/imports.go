@@ -435,7 +435,7 @@ const maxChain = 100
 // it would be after the import, goes round in a circle instead of reaching
 // the top — those on the circle and those beneath it. A self-supervisor is
 // reported on its own and left out here.
-func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Problem, error) {
+func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool, asOf civil.Date) ([]Problem, error) {
 	if snapshot {
 		// Almost every file is a tree: counting whom the peel reaches is
 		// much cheaper than naming whom it does not (PostgreSQL cannot
@@ -451,7 +451,7 @@ func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool) ([]Prob
 		}
 		return it.problems(ctx, cyclesInFile, "supervisor_id", false)
 	}
-	return it.problems(ctx, cyclesWithDatabase, "supervisor_id", false)
+	return it.problems(ctx, strings.ReplaceAll(cyclesWithDatabase, "{as_of}", it.s.date(1)), "supervisor_id", false, asOf)
 }
 
 // reachedFromRoots peels the file's tree from its roots (whose supervisor
@@ -479,13 +479,17 @@ const cyclesInFile = reachedFromRoots + `
 // cyclesWithDatabase walks up from each staged person, following the file
 // where it names the supervisor and the database elsewhere: only a staged
 // edge can close a circle, and a delta is usually small. (UNION, as in the
-// peel, keeps a person the file lists twice from doubling the walk.)
+// peel, keeps a person the file lists twice from doubling the walk.) The
+// walk stops at a stored person who has left by the import's date ($1): a
+// leaver's line to a supervisor is dead (a snapshot may leave out a
+// supervisor whose own stored supervisor is in the file).
 var cyclesWithDatabase = `WITH RECURSIVE walk(start, cur, depth) AS (
 		SELECT employee_id, supervisor_id, 1 FROM ` + stage + ` WHERE supervisor_id <> employee_id
 		UNION
 		SELECT w.start, CASE WHEN s.employee_id IS NOT NULL THEN s.supervisor_id ELSE p.supervisor_id END, w.depth + 1
 		FROM walk w LEFT JOIN ` + stage + ` s ON s.employee_id = w.cur LEFT JOIN people p ON p.employee_id = w.cur
 		WHERE w.cur <> w.start AND w.depth < ` + fmt.Sprint(maxChain) + `
+			AND (s.employee_id IS NOT NULL OR p.end_date IS NULL OR p.end_date > {as_of})
 	)
 	SELECT DISTINCT s.line, s.supervisor_id, 0 FROM walk w JOIN ` + stage + ` s ON s.employee_id = w.start
 	WHERE w.cur = w.start OR w.depth = ` + fmt.Sprint(maxChain) + ` ORDER BY s.line`
