@@ -388,6 +388,30 @@ func TestAReviewWhoseDueDateMovesIsToldOfAgain(t *testing.T) {
 	})
 }
 
+// A due date corrected within its cycle (a criminal report's vetting
+// review: due 28 days from the report, then 28 days from the assessment)
+// takes its items with it: the vetting unit is not told twice.
+func TestACorrectedDueDateIsNotToldTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		must(t, dbURL, "import", "circumstances", write(t, "c.csv", "report_ref,employee_id,category,reported_on\nR1,E3,criminal,2026-11-02\n"), "--as-of", "2026-11-02")
+		notifyRun(t, dbURL, env, "2026-11-02")
+		if vu := itemsFor(bodies(t, wh), "vetting_unit"); !hasItem(vu, "vetting_review", "E3", "urgent") {
+			t.Fatalf("the vetting unit's urgent item: %+v", vu)
+		}
+		before := storetest.Query(t, dbURL, `SELECT due_on FROM reviews WHERE employee_id = 'E3' AND kind = 'vetting_review'`)
+		must(t, dbURL, "import", "circumstances", write(t, "c.csv", "report_ref,employee_id,category,reported_on,assessment,assessed_on\nR1,E3,criminal,2026-11-02,additional_risk,2026-11-05\n"), "--as-of", "2026-11-05")
+		if after := storetest.Query(t, dbURL, `SELECT due_on FROM reviews WHERE employee_id = 'E3' AND kind = 'vetting_review' AND status = 'open'`); len(after) != 1 || slices.Equal(after, before) {
+			t.Fatalf("the vetting review's due date did not move: %v, then %v", before, after)
+		}
+		n := len(wh.Posts())
+		notifyRun(t, dbURL, env, "2026-11-05")
+		if vu := itemsFor(bodies(t, wh)[n:], "vetting_unit"); hasItem(vu, "vetting_review", "E3", "urgent") || hasItem(vu, "vetting_review", "E3", "opened") {
+			t.Errorf("the vetting unit was told of E3's vetting review twice: %+v", vu)
+		}
+	})
+}
+
 // e5Away returns the people file with E5 absent.
 func e5Away(t *testing.T) string {
 	t.Helper()

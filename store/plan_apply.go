@@ -59,9 +59,13 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 	if err == nil {
 		// A new due date, or a new assignee, starts its escalations afresh
 		// (the new assignee's own supervisor is told, the vetting unit not
-		// twice); a new assignee, or a new due date (a new cycle: its items
-		// are owed again for that date), is told of it; a review reopened
-		// forgets who acknowledged it.
+		// twice); a new assignee, or a new cycle (a due date whose opening
+		// comes after the old due date: its items are owed again for that
+		// date), is told of it; a review reopened forgets who acknowledged
+		// it. A corrected due date takes the review's items with it.
+		err = pt.rekeyNotices(ctx, updates)
+	}
+	if err == nil {
 		err = pt.updateMany(ctx, "update", []string{"id bigint", "reason text", "due date", "opens date", "role text", "assignee text", "moved boolean", "reopen boolean"},
 			updates, func(q *query) string {
 				return `reason = v.reason, due_on = v.due, opens_on = v.opens,
@@ -70,7 +74,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 				status = CASE WHEN v.reopen THEN 'open' ELSE reviews.status END,
 				acknowledged_at = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_at END,
 				acknowledged_by = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_by END,
-				notified = CASE WHEN v.moved OR reviews.due_on <> v.due THEN false ELSE reviews.notified END`
+				notified = CASE WHEN v.moved OR v.opens > reviews.due_on THEN false ELSE reviews.notified END`
 			}, "")
 	}
 	if err != nil {
@@ -78,6 +82,34 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 	}
 	if err := pt.create(ctx, creates); err != nil {
 		return fmt.Errorf("store: plan create reviews: %w", err)
+	}
+	return nil
+}
+
+// rekeyNotices moves the outbox items of reviews whose due date is
+// corrected (not a new cycle: the new opening is not after the old due
+// date) to the new date, so that what was told, reminded or escalated is
+// not owed, and sent, again. The rows are those of the "update" changes.
+func (pt *PlanTx) rekeyNotices(ctx context.Context, updates [][]any) error {
+	for len(updates) > 0 {
+		n := min(len(updates), updateBatch)
+		q := &query{s: pt.s}
+		var values strings.Builder
+		for i, r := range updates[:n] {
+			if i > 0 {
+				values.WriteString(", ")
+			}
+			values.WriteString("(" + pt.s.typed(q.arg(r[0]), "bigint") + ", " + pt.s.typed(q.arg(r[2]), "date") + ", " + pt.s.typed(q.arg(r[3]), "date") + ")")
+		}
+		_, err := pt.tx.ExecContext(ctx, `WITH v (id, due, opens) AS (VALUES `+values.String()+`)
+			UPDATE notifications SET due_on = v.due FROM v
+			WHERE notifications.review_id = v.id AND notifications.due_on <> v.due AND v.opens <= notifications.due_on
+			AND NOT EXISTS (SELECT 1 FROM notifications n2 WHERE n2.review_id = notifications.review_id AND n2.event = notifications.event
+				AND n2.recipient_role = notifications.recipient_role AND n2.recipient_id = notifications.recipient_id AND n2.due_on = v.due)`, q.args...)
+		if err != nil {
+			return fmt.Errorf("store: plan move notifications to a corrected due date: %w", err)
+		}
+		updates = updates[n:]
 	}
 	return nil
 }
