@@ -91,25 +91,18 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 // date) to the new date, so that what was told, reminded or escalated is
 // not owed, and sent, again. The rows are those of the "update" changes.
 func (pt *PlanTx) rekeyNotices(ctx context.Context, updates [][]any) error {
-	for len(updates) > 0 {
-		n := min(len(updates), updateBatch)
-		q := &query{s: pt.s}
-		var values strings.Builder
-		for i, r := range updates[:n] {
-			if i > 0 {
-				values.WriteString(", ")
-			}
-			values.WriteString("(" + pt.s.typed(q.arg(r[0]), "bigint") + ", " + pt.s.typed(q.arg(r[2]), "date") + ", " + pt.s.typed(q.arg(r[3]), "date") + ")")
-		}
-		_, err := pt.tx.ExecContext(ctx, `WITH v (id, due, opens) AS (VALUES `+values.String()+`)
-			UPDATE notifications SET due_on = v.due FROM v
+	rows := make([][]any, len(updates))
+	for i, u := range updates {
+		rows[i] = []any{u[0], u[2], u[3]} // id, due, opens
+	}
+	err := pt.batchValues(ctx, []string{"id bigint", "due date", "opens date"}, rows, func(_ *query, with string) string {
+		return with + ` UPDATE notifications SET due_on = v.due FROM v
 			WHERE notifications.review_id = v.id AND notifications.due_on <> v.due AND v.opens <= notifications.due_on
 			AND NOT EXISTS (SELECT 1 FROM notifications n2 WHERE n2.review_id = notifications.review_id AND n2.event = notifications.event
-				AND n2.recipient_role = notifications.recipient_role AND n2.recipient_id = notifications.recipient_id AND n2.due_on = v.due)`, q.args...)
-		if err != nil {
-			return fmt.Errorf("store: plan move notifications to a corrected due date: %w", err)
-		}
-		updates = updates[n:]
+				AND n2.recipient_role = notifications.recipient_role AND n2.recipient_id = notifications.recipient_id AND n2.due_on = v.due)`
+	})
+	if err != nil {
+		return fmt.Errorf("store: plan move notifications to a corrected due date: %w", err)
 	}
 	return nil
 }
@@ -123,6 +116,19 @@ const updateBatch = 500
 // set returns the SET list, adding any further arguments to q; and is
 // added to the condition on the review's id.
 func (pt *PlanTx) updateMany(ctx context.Context, action string, cols []string, rows [][]any, set func(q *query) string, and string) error {
+	err := pt.batchValues(ctx, cols, rows, func(q *query, with string) string {
+		return with + ` UPDATE reviews SET ` + set(q) + ` FROM v WHERE reviews.id = v.id` + and
+	})
+	if err != nil {
+		return fmt.Errorf("store: plan %s reviews: %w", action, err)
+	}
+	return nil
+}
+
+// batchValues runs the statement stmt makes for rows, updateBatch at a
+// time: with is "WITH v (names) AS (VALUES …)" of the batch's rows, typed
+// as cols says ("due date"); stmt may add further arguments to q.
+func (pt *PlanTx) batchValues(ctx context.Context, cols []string, rows [][]any, stmt func(q *query, with string) string) error {
 	names := make([]string, len(cols))
 	types := make([]string, len(cols))
 	for i, c := range cols {
@@ -145,10 +151,9 @@ func (pt *PlanTx) updateMany(ctx context.Context, action string, cols []string, 
 			}
 			values.WriteByte(')')
 		}
-		stmt := `WITH v (` + strings.Join(names, ", ") + `) AS (VALUES ` + values.String() + `)
-			UPDATE reviews SET ` + set(q) + ` FROM v WHERE reviews.id = v.id` + and
-		if _, err := pt.tx.ExecContext(ctx, stmt, q.args...); err != nil {
-			return fmt.Errorf("store: plan %s reviews: %w", action, err)
+		with := `WITH v (` + strings.Join(names, ", ") + `) AS (VALUES ` + values.String() + `)`
+		if _, err := pt.tx.ExecContext(ctx, stmt(q, with), q.args...); err != nil {
+			return err
 		}
 		rows = rows[n:]
 	}
