@@ -40,6 +40,11 @@ func (a *app) demoCommand() *cobra.Command {
 				return err
 			}
 			a.cfg.DatabaseURL = "sqlite:" + filepath.Join(dir, "vettingd.db")
+			// A synthetic force's messages go to the log only, whatever
+			// channels the environment sets up for a real one.
+			a.cfg.Channels = []string{"log"}
+			a.cfg.SlackBotToken, a.cfg.SlackVUChannel, a.cfg.SlackPSDChannel, a.cfg.SlackAppToken = "", "", "", ""
+			a.cfg.SMTPURL, a.cfg.EmailVU, a.cfg.EmailPSD, a.cfg.WebhookURL = "", "", "", ""
 			if _, err := os.Stat(filepath.Join(dir, "vettingd.db")); err == nil {
 				return usageErr("%s already holds a database: the demo needs a fresh one (choose another --dir)", dir)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"vettingd/cli"
+	"vettingd/notify/notifytest"
 	"vettingd/store/storetest"
 )
 
@@ -168,7 +169,10 @@ func TestServePlansAtStartAndStopsGracefully(t *testing.T) {
 
 func TestDemoImportsPlansAndServes(t *testing.T) {
 	dir := t.TempDir()
-	d := start(t, map[string]string{"VETTINGD_LISTEN": "127.0.0.1:0"}, "demo", "--people", "300", "--dir", dir)
+	// A webhook set up for a real force carries nothing of the demo's.
+	wh := notifytest.NewWebhook(t, "whsec")
+	d := start(t, map[string]string{"VETTINGD_LISTEN": "127.0.0.1:0", "VETTINGD_WEBHOOK_URL": wh.URL, "VETTINGD_WEBHOOK_SECRET": "whsec"},
+		"demo", "--people", "300", "--dir", dir)
 	base := d.waitFor(t, `Open (http://127\.0\.0\.1:\d+)`)[1]
 	ready(t, base)
 	m := d.waitFor(t, `vetting unit: +(vtd_\S+)\n  supervisor (E\d+): +(vtd_\S+)`)
@@ -187,6 +191,9 @@ func TestDemoImportsPlansAndServes(t *testing.T) {
 	}
 	if code := d.stop(t); code != 0 {
 		t.Fatalf("demo exited %d: %s", code, d.err)
+	}
+	if n := len(wh.Posts()); n != 0 {
+		t.Errorf("the demo posted %d messages to a real force's webhook", n)
 	}
 	db := "sqlite:" + dir + "/vettingd.db"
 	if n := storetest.Count(t, db, "people"); n != 300 {
