@@ -3,14 +3,12 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"vettingd/civil"
-	"vettingd/importer"
 	"vettingd/policy"
 	"vettingd/scheduler"
 	"vettingd/store"
@@ -37,17 +35,7 @@ func TestEveryReviewAPlanChangesIsAudited(t *testing.T) {
 			ctx := context.Background()
 			dbURL := storetest.URL(t, backend)
 			s := storetest.OpenURL(t, dbURL)
-			for _, kind := range []string{"posts", "people"} {
-				f, err := os.Open(files[kind])
-				if err != nil {
-					t.Fatal(err)
-				}
-				rep, err := importer.Run(ctx, s, f, importer.Options{Kind: kind, AsOf: asOf, FileName: kind, Actor: "test", MaxLeaverFraction: 1})
-				f.Close()
-				if err != nil || rep.Rejected() {
-					t.Fatalf("import %s: %v %+v", kind, err, rep)
-				}
-			}
+			importAll(t, s, files, asOf, "posts", "people")
 			before := storetest.Count(t, dbURL, "audit_log")
 			// The first plan: every review it makes is a change.
 			res, err := (&scheduler.Planner{Store: s, Policy: policy.Default()}).Run(ctx, asOf, "test", false)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"vettingd/civil"
-	"vettingd/importer"
 	"vettingd/policy"
 	"vettingd/scheduler"
 	"vettingd/store"
@@ -116,38 +115,11 @@ func firstLoad(t *testing.T, dbURL string, files synth.Files, asOf civil.Date) {
 	}
 }
 
-// importAll imports every file of a synthetic force.
-func importAll(t *testing.T, s *store.Store, files synth.Files, asOf civil.Date) {
-	t.Helper()
-	ctx := context.Background()
-	for _, kind := range importer.Kinds() {
-		f, err := os.Open(files[kind])
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := importer.Run(ctx, s, f, importer.Options{Kind: kind, AsOf: asOf, FileName: kind, Actor: "test", MaxLeaverFraction: 1})
-		f.Close()
-		if err != nil || rep.Rejected() {
-			t.Fatalf("import %s: %v %+v", kind, err, rep)
-		}
-	}
-}
-
 // grow imports a bigger force's people over the stored one (created and
 // updated rows both), and checks that the import both created and updated.
 func grow(t *testing.T, dbURL string, files synth.Files) {
 	t.Helper()
-	s := storetest.OpenURL(t, dbURL)
-	f, err := os.Open(files["people"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rep, err := importer.Run(context.Background(), s, f, importer.Options{Kind: "people", AsOf: civil.MustParse("2026-11-02"),
-		FileName: "people", Actor: "test", MaxLeaverFraction: 1})
-	if err != nil || rep.Rejected() {
-		t.Fatalf("import the bigger force: %v %+v", err, rep)
-	}
+	rep := importFile(t, storetest.OpenURL(t, dbURL), "people", "", files["people"], civil.MustParse("2026-11-02"))
 	if rep.Created <= rep.Updated+rep.Unchanged || rep.Updated == 0 {
 		t.Fatalf("the bigger force created %d and updated %d of %d people: not a bulk load with updates", rep.Created, rep.Updated, rep.Rows)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"vettingd/civil"
-	"vettingd/importer"
 	"vettingd/policy"
 	"vettingd/scheduler"
 	"vettingd/store"
@@ -41,20 +40,7 @@ func forgetsWhomItConcerns(t *testing.T, dbURL string, files synth.Files, delta 
 			t.Fatal(err)
 		}
 		defer s.Close()
-		imp := func(kind, file, mode string) {
-			f, err := os.Open(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			rep, err := importer.Run(ctx, s, f, importer.Options{Kind: kind, Mode: mode, AsOf: asOf, FileName: kind, Actor: "test", MaxLeaverFraction: 1})
-			if err != nil || rep.Rejected() {
-				t.Fatalf("import %s: %v %+v", kind, err, rep)
-			}
-		}
-		for _, kind := range importer.Kinds() {
-			imp(kind, files[kind], "")
-		}
+		importAll(t, s, files, asOf)
 		p := &scheduler.Planner{Store: s, Policy: policy.Default()}
 		plan := func() int {
 			res, err := p.Run(ctx, asOf, "test", false)
@@ -70,14 +56,14 @@ func forgetsWhomItConcerns(t *testing.T, dbURL string, files synth.Files, delta 
 		if err := os.WriteFile(delta, []byte("employee_id,given_name,family_name,workforce_type,start_date,end_date\nE000150,A,B,staff,2001-01-01,2026-12-01\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		imp("people", delta, "delta") // one leaver: them, and whoever they supervise
+		importFile(t, s, "people", "delta", delta, asOf) // one leaver: them, and whoever they supervise
 		if n := plan(); n < 1 || n > 20 {
 			t.Errorf("after a one-person change the plan evaluated %d people", n)
 		}
 		defer func(was int) { *store.ForgetByNameUpTo = was }(*store.ForgetByNameUpTo)
 		*store.ForgetByNameUpTo = 0
 		_ = os.WriteFile(delta, []byte("employee_id,given_name,family_name,workforce_type,start_date,end_date\nE000150,A,B,staff,2001-01-01,2026-12-15\n"), 0o600)
-		imp("people", delta, "delta")
+		importFile(t, s, "people", "delta", delta, asOf)
 		if n := plan(); n != people {
 			t.Errorf("after an import of many changes the plan evaluated %d of %d", n, people)
 		}
