@@ -656,7 +656,7 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 	for _, p := range dups {
 		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("%s %q appears again (first on line %d)", p.Column, clip(p.Value), p.Other)})
 	}
-	missing, err := it.MissingRefs(ctx, k.refs(snapshot), asOf)
+	missing, err := it.MissingRefs(ctx, k.refs, asOf)
 	if err != nil {
 		return err
 	}

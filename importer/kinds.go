@@ -44,7 +44,7 @@ type kind struct {
 	defaultMode string
 	fields      []field
 	extra       []store.Column // staged columns the file does not carry
-	refs        func(snapshot bool) []store.Ref
+	refs        []store.Ref    // the references checked (SPEC §3: to rows that exist after the import)
 	check       func(r row, add func(column, msg string))
 	// decided, when set, is a column that records a decision vettingd can
 	// make itself: a stored decision outlives a file that still says
@@ -89,14 +89,12 @@ var (
 	interestDecs   = []string{"approved", "approved_with_conditions", "refused"}
 )
 
-func personRef(cols ...string) func(bool) []store.Ref {
-	return func(bool) []store.Ref {
-		var refs []store.Ref
-		for _, c := range cols {
-			refs = append(refs, store.Ref{Column: c, Target: store.RefPerson})
-		}
-		return refs
+func personRef(cols ...string) []store.Ref {
+	var refs []store.Ref
+	for _, c := range cols {
+		refs = append(refs, store.Ref{Column: c, Target: store.RefPerson})
 	}
+	return refs
 }
 
 // kinds are the eight imports of SPEC §3.
@@ -111,7 +109,6 @@ var kinds = map[string]*kind{
 			{name: "designated", typ: tBool, def: false},
 		},
 		extra: []store.Column{{Name: "closed_on", Type: store.Date}},
-		refs:  func(bool) []store.Ref { return nil },
 		check: checkPost,
 	},
 	"people": {
@@ -135,9 +132,7 @@ var kinds = map[string]*kind{
 		// a leaver, and still exists (SPEC §3: references to rows that exist
 		// after the import); their reviews go to the vetting unit until HR
 		// names someone else (§5).
-		refs: func(snapshot bool) []store.Ref {
-			return []store.Ref{{Column: "post_id", Target: store.RefOpenPost}, {Column: "supervisor_id", Target: store.RefPersonOrStaged}}
-		},
+		refs:  []store.Ref{{Column: "post_id", Target: store.RefOpenPost}, {Column: "supervisor_id", Target: store.RefPersonOrStaged}},
 		check: checkPerson,
 	},
 	"clearances": {
