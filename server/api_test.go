@@ -263,6 +263,18 @@ func TestUnitMembersAndOwnersActAsThemselves(t *testing.T) {
 		if code != 200 || strings.Contains(body, `"kind":"integrity_review"`) {
 			t.Errorf("the owner's list of E4's reviews: %d %s", code, body)
 		}
+		// Were the plan's owner E4 itself (written by hand: an import refuses
+		// it), E4's token would still neither see nor act on it.
+		if _, err := f.s.DB().Exec(f.s.DB().Rebind(`UPDATE reviews SET assignee_id = 'E4' WHERE id = ?`), mitigation); err != nil {
+			t.Fatal(err)
+		}
+		f.tokens["self:E4"] = strings.TrimSpace(run(t, env, "token", "create", "--role", "supervisor", "--employee", "E4"))
+		if code, body = f.do(t, "self:E4", "POST", fmt.Sprintf("/api/v1/reviews/%d/complete", mitigation), `{"outcome":"done"}`); code != http.StatusForbidden {
+			t.Errorf("the subject completing their own risk review: %d %s, want 403", code, body)
+		}
+		if code, body = f.do(t, "self:E4", "GET", "/api/v1/reviews?kind=mitigation_review", ""); code != 200 || strings.Contains(body, fmt.Sprintf(`"id":%d,`, mitigation)) {
+			t.Errorf("the subject's own list: %d %s", code, body)
+		}
 	})
 }
 
