@@ -144,8 +144,8 @@ func (a *app) notifyStatusCommand() *cobra.Command {
 			if st.OldestPending != nil {
 				oldest = time.Since(*st.OldestPending).Round(time.Second).String() + " old"
 			}
-			fmt.Fprintf(a.env.Stdout, "Outbox: %d pending (oldest %s), %d sent, %d failed; %d items waiting for their digest\n",
-				st.Pending, oldest, st.Sent, st.Failed, st.Waiting)
+			fmt.Fprintf(a.env.Stdout, "Outbox: %d pending (oldest %s), %d sent, %d failed, %d withdrawn; %d items waiting for their digest\n",
+				st.Pending, oldest, st.Sent, st.Failed, st.Withdrawn, st.Waiting)
 			for _, f := range st.Failures {
 				fmt.Fprintf(a.env.Stdout, "  failed: message %d to %s %s by %s: %s\n", f.ID, f.RecipientRole, f.RecipientID, f.Channel, f.Reason)
 			}

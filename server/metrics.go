@@ -26,7 +26,7 @@ const snapshotTimeout = 10 * time.Second
 var (
 	allStatuses     = []string{"open", "acknowledged", "completed", "cancelled"}
 	channels        = []string{"slack", "email", "webhook", "log"}
-	messageStatuses = []string{"pending", "sent", "failed"}
+	messageStatuses = []string{"pending", "sent", "failed", "withdrawn"}
 )
 
 var (

@@ -341,12 +341,46 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 	}
 	var out []OutMessage
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.withdrawMessages(ctx, tx, now); err != nil {
+			return err
+		}
 		return tx.SelectContext(ctx, &out, q, now.UTC(), now.Add(lease).UTC().Truncate(time.Microsecond), limit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim messages: %w", err)
 	}
 	return out, nil
+}
+
+// withdrawMessages withdraws, unsent, the messages whose time has come
+// (a retry, mostly) that tell of nothing still owed: every item's review
+// has been completed or cancelled since the message was built (SPEC §5:
+// completing or cancelling stops everything). A message with an item still
+// owed goes as built; a gifts item (told of a completed review, to PSD's
+// register) and a message with no items (a notice to a unit) are always
+// owed. Each withdrawal is audited.
+func (s *Store) withdrawMessages(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
+	var gone []OutMessage
+	err := tx.SelectContext(ctx, &gone, `UPDATE messages SET status = 'withdrawn', lease_until = NULL,
+			last_error = 'withdrawn: its reviews were completed or cancelled'
+		WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+		AND EXISTS (SELECT 1 FROM message_items mi WHERE mi.message_id = messages.id)
+		AND NOT EXISTS (SELECT 1 FROM message_items mi JOIN notifications n ON n.id = mi.notification_id
+			JOIN reviews r ON r.id = n.review_id
+			WHERE mi.message_id = messages.id AND (n.event = 'gifts' OR r.status NOT IN ('completed', 'cancelled')))
+		RETURNING id, delivery_id, recipient_role, recipient_id, channel`, now.UTC())
+	if err != nil {
+		return fmt.Errorf("store: withdraw messages: %w", err)
+	}
+	for _, m := range gone {
+		err := s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_withdrawn", Entity: "message", EntityID: fmt.Sprint(m.ID),
+			Detail: jsonText(map[string]any{"delivery_id": m.DeliveryID, "channel": m.Channel, "recipient_role": m.RecipientRole, "recipient_id": m.RecipientID,
+				"reason": "its reviews were completed or cancelled"})})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MessageSent records a delivery, and audits it.
@@ -423,6 +457,7 @@ type OutboxStatus struct {
 	Pending       int             `json:"pending"`
 	Sent          int             `json:"sent"`
 	Failed        int             `json:"failed"`
+	Withdrawn     int             `json:"withdrawn"` // not sent: every review it told of was closed first
 	OldestPending *time.Time      `json:"oldest_pending"`
 	Failures      []FailedMessage `json:"failures"`
 }
@@ -456,6 +491,8 @@ func (s *Store) Outbox(ctx context.Context) (OutboxStatus, error) {
 			st.Sent = c.N
 		case "failed":
 			st.Failed = c.N
+		case "withdrawn":
+			st.Withdrawn = c.N
 		}
 	}
 	if err := s.db.GetContext(ctx, &st.Waiting, `SELECT COUNT(*) FROM notifications WHERE state = 'pending'`); err != nil {
