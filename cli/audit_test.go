@@ -66,7 +66,7 @@ func TestTokensAreShownOnceAndStoredHashed(t *testing.T) {
 		if !strings.Contains(list.stdout, "Bob's inbox") || strings.Contains(list.stdout, token) {
 			t.Errorf("list: %s", list.stdout)
 		}
-		for _, bad := range [][]string{{"--role", "supervisor"}, {"--role", "hr", "--employee", "E404"}, {"--role", "king"}, {"--role", "supervisor", "--employee", "E404"}} {
+		for _, bad := range [][]string{{"--role", "supervisor"}, {"--role", "hr", "--employee", "E404"}, {"--role", "hr", "--employee", "E2"}, {"--role", "king"}, {"--role", "supervisor", "--employee", "E404"}} {
 			if r := vettingd(t, dbURL, "", append([]string{"token", "create"}, bad...)...); r.code != 2 {
 				t.Errorf("token create %v: exit %d", bad, r.code)
 			}

@@ -34,6 +34,9 @@ func (a *app) tokenCommand() *cobra.Command {
 			if role == "supervisor" && employee == "" {
 				return usageErr("--employee is required for a supervisor token")
 			}
+			if role == "hr" && employee != "" {
+				return usageErr("--employee names who acknowledges and completes reviews with a token; an hr token only imports")
+			}
 			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
