@@ -241,3 +241,36 @@ func TestAFinancesDeclarationOpensAnAssessmentForTheVettingUnit(t *testing.T) {
 		expect(t, find(t, rs, "E2", "integrity_review", "annual"), "2027-11-05", "2027-10-06", "supervisor:E1")
 	})
 }
+
+// A supervisor or mitigation owner recorded before their start date is
+// not in post yet: until they start, the reviews they would have go to the
+// vetting unit, and the briefing owed by whoever supervises waits; on the
+// start date the plan hands them over, with nothing else changed.
+func TestASupervisorOrOwnerTakesOverOnTheirStartDate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		// E7 joins on 2026-12-01; E5 is put under them, as is E8, who joins
+		// now (with a gap in their vetting), and E7 owns E6's mitigation plan.
+		joiner := "E7,Gus,Gray,gus@force.police.uk,,officer,Inspector,P1,E1,2026-12-01,,active,\n" +
+			"E8,Hal,Hill,hal@force.police.uk,,staff,,,E7,2026-11-01,,active,\n"
+		moved := strings.Replace(peopleCSV, "E5,Eve,White,eve@force.police.uk,,volunteer,,,E2,", "E5,Eve,White,eve@force.police.uk,,volunteer,,,E7,", 1) + joiner
+		must(t, dbURL, "import", "people", write(t, "p.csv", moved), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "clearances", write(t, "c.csv", "clearance_ref,employee_id,level,decision,decided_on,expires_on,adverse_info,mitigation_owner_id,mitigation_review_months\n"+
+			"C9,E6,NPPV1,granted_with_conditions,2026-10-01,,false,E7,6\n"), "--as-of", "2026-11-02")
+		must(t, dbURL, "import", "associations", write(t, "a.csv", "association_ref,employee_id,declared_on\nN1,E5,2026-10-01\n"), "--as-of", "2026-11-02")
+
+		before := reviews(t, dbURL, "--as-of", "2026-11-30")
+		expect(t, find(t, before, "E5", "integrity_review", "annual"), "2027-01-31", "", "vetting_unit")
+		expect(t, find(t, before, "E6", "mitigation_review", "C9"), "2027-04-01", "", "vetting_unit")
+		absent(t, before, "E5", "supervisor_briefing", "N1")
+		if got := storetest.Query(t, dbURL, `SELECT event FROM notifications WHERE recipient_id = 'E7'`); len(got) != 0 {
+			t.Errorf("E7 was told before they started: %v", got)
+		}
+
+		must(t, dbURL, "plan", "--as-of", "2026-12-01")
+		after := reviews(t, dbURL, "--as-of", "2026-12-01")
+		expect(t, find(t, after, "E5", "integrity_review", "annual"), "2027-01-31", "", "supervisor:E7")
+		expect(t, find(t, after, "E6", "mitigation_review", "C9"), "2027-04-01", "", "owner:E7")
+		expect(t, find(t, after, "E5", "supervisor_briefing", "N1"), "2026-11-16", "", "supervisor:E7")
+	})
+}

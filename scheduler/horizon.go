@@ -12,7 +12,7 @@ import (
 
 // rulesVersion changes whenever the rules change what they conclude from
 // the same records, so that the first plan under new rules plans everyone.
-const rulesVersion = "2026-11-23.1"
+const rulesVersion = "2026-11-24.1"
 
 // rulesInUse identify the rules and the policy a conclusion was reached under.
 func rulesInUse(pol *policy.Policy) store.Rules {
@@ -38,10 +38,12 @@ func validUntil(p *store.PlanPerson, pol *policy.Policy, asOf civil.Date) civil.
 	}
 	consider(p.StartDate)
 	consider(p.EndDate)
+	consider(p.SupervisorStart)
 	consider(p.SupervisorEnd)
 	f := &facts{p: p, pol: pol, asOf: asOf}
 	for _, c := range p.Clearances {
 		consider(f.expiry(c))
+		consider(c.MitigationOwnerStart)
 		consider(c.MitigationOwnerEnd)
 	}
 	return next

@@ -193,7 +193,7 @@ var owedItems = []struct {
 		return `SELECT r.id AS id, 'opened' AS event, 'supervisor' AS role, p.supervisor_id AS who, r.due_on AS due
 			FROM ` + o.reviews(q, "reviews_unnotified") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people s ON s.employee_id = p.supervisor_id
 			WHERE ` + o.live + ` AND ` + o.unset("NOT r.notified") + ` AND r.kind IN ` + q.list(o.rules.TellSupervisorKinds) +
-			` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
+			` AND s.start_date <= ` + o.asOf + ` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)`
 	}},
 	// A reminder before due: not once acknowledged, not for an absent
 	// person, and not when the review opened inside the reminder window.
@@ -216,7 +216,7 @@ var owedItems = []struct {
 		return `SELECT r.id AS id, 'escalation' AS event, CASE WHEN s.employee_id IS NULL THEN 'vetting_unit' ELSE 'supervisor' END AS role,
 			COALESCE(s.employee_id, '') AS who, r.due_on AS due
 			FROM ` + o.reviews(q, "reviews_unescalated") + ` JOIN people p ON p.employee_id = r.employee_id JOIN people a ON a.employee_id = r.assignee_id
-			LEFT JOIN people s ON s.employee_id = a.supervisor_id AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)
+			LEFT JOIN people s ON s.employee_id = a.supervisor_id AND s.start_date <= ` + o.asOf + ` AND (s.end_date IS NULL OR s.end_date > ` + o.asOf + `)
 			WHERE ` + o.live + ` AND p.status <> 'absent' AND ` + o.unset("r.escalation_level < 2 AND r.escalation_level < 1") +
 			` AND r.assignee_role IN ('supervisor', 'owner') AND r.due_on <= ` + q.date(o.e1)
 	}},

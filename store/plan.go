@@ -41,8 +41,11 @@ type PlanPerson struct {
 	Open          []Review        // open and acknowledged reviews
 	Closed        []ClosedReviews // completed and cancelled ones
 
-	// SupervisorEnd is the supervisor's end date, when they have one.
-	SupervisorEnd civil.Date `db:"supervisor_end"`
+	// SupervisorStart and SupervisorEnd are the supervisor's start and end
+	// dates, when they have a supervisor: they supervise from one to the
+	// other.
+	SupervisorStart civil.Date `db:"supervisor_start"`
+	SupervisorEnd   civil.Date `db:"supervisor_end"`
 	// ValidUntil is set by the planner: the first date after the plan's on
 	// which the rules could conclude otherwise for this person with no
 	// record changed; zero for never.
@@ -60,6 +63,7 @@ type Clearance struct {
 	AdverseInfo            bool       `db:"adverse_info"`
 	MitigationOwnerID      string     `db:"mitigation_owner_id"`
 	MitigationOwnerCurrent bool       `db:"owner_current"`
+	MitigationOwnerStart   civil.Date `db:"owner_start"`
 	MitigationOwnerEnd     civil.Date `db:"owner_end"`
 	MitigationReviewMonths int        `db:"mitigation_review_months"`
 	FirstImportedOn        civil.Date `db:"first_imported_on"`
@@ -503,8 +507,8 @@ const unplannedIn = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_i
 
 const personColumns = `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
 	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on,
-	CASE WHEN s.employee_id IS NOT NULL AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current,
-	s.end_date AS supervisor_end
+	CASE WHEN s.employee_id IS NOT NULL AND s.start_date <= $1 AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current,
+	s.start_date AS supervisor_start, s.end_date AS supervisor_end
 	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id LEFT JOIN people s ON s.employee_id = p.supervisor_id`
 
 func (pt *PlanTx) loadPeople(ctx context.Context, buf int, only []string) ([]PlanPerson, error) {
@@ -566,8 +570,8 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed b
 		{&clearances, `SELECT c.employee_id, c.clearance_ref, c.level, c.decision, c.decided_on, c.expires_on, c.adverse_info,
 			COALESCE(c.mitigation_owner_id, '') AS mitigation_owner_id, COALESCE(c.mitigation_review_months, 0) AS mitigation_review_months,
 			c.first_imported_on,
-			CASE WHEN o.employee_id IS NOT NULL AND (o.end_date IS NULL OR o.end_date > {as_of}) THEN 1 ELSE 0 END AS owner_current,
-			o.end_date AS owner_end
+			CASE WHEN o.employee_id IS NOT NULL AND o.start_date <= {as_of} AND (o.end_date IS NULL OR o.end_date > {as_of}) THEN 1 ELSE 0 END AS owner_current,
+			o.start_date AS owner_start, o.end_date AS owner_end
 			FROM clearances c LEFT JOIN people o ON o.employee_id = c.mitigation_owner_id
 			WHERE c.employee_id {ids} ORDER BY c.employee_id, c.level, c.decided_on, c.clearance_ref`},
 		{&misconduct, `SELECT employee_id, case_ref, outcome, concluded_on FROM misconduct_outcomes WHERE employee_id {ids}`},
