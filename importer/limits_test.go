@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"vettingd/importer"
 	"vettingd/store"
@@ -160,18 +161,23 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	return k, err
 }
 
+// staffFile is a people file of n members of staff.
+func staffFile(n int) string {
+	var b strings.Builder
+	b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
+	for i := range n {
+		fmt.Fprintf(&b, "E%05d,Ada,Lovelace,staff,2020-01-01\n", i)
+	}
+	return b.String()
+}
+
 // A file that stops arriving part way, after thousands of rows have been
 // staged, or an import whose caller gives up, fails with the reason and
 // writes nothing; the same store then imports a whole file.
 func TestAFileThatStopsPartWayWritesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		s := storetest.OpenURL(t, dbURL)
-		var b strings.Builder
-		b.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
-		for i := range 5_000 {
-			fmt.Fprintf(&b, "E%05d,Ada,Lovelace,staff,2020-01-01\n", i)
-		}
-		file := b.String()
+		file := staffFile(5_000)
 		opts := importer.Options{Kind: "people", Mode: "delta", AsOf: benchAsOf, FileName: "people.csv", Actor: "test"}
 		before := storetest.Dump(t, dbURL)
 		_, err := importer.Run(context.Background(), s, &failAfter{strings.NewReader(file)}, opts)
@@ -195,4 +201,58 @@ func TestAFileThatStopsPartWayWritesNothing(t *testing.T) {
 			t.Errorf("%d people stored, want 5000", n)
 		}
 	})
+}
+
+// killAfter yields r, and once n bytes have been read ends the database
+// session that is staging them, as a server restart or an administrator
+// would.
+type killAfter struct {
+	r      io.Reader
+	n      int
+	dbURL  string
+	t      *testing.T
+	killed bool
+}
+
+func (k *killAfter) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p[:min(len(p), 4096)])
+	if k.n -= n; k.n <= 0 && !k.killed {
+		k.killed = true
+		got := storetest.Query(k.t, k.dbURL, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY import_stage%'`)
+		if len(got) != 1 || got[0] != "true" {
+			k.t.Errorf("ending the staging session: %v", got)
+		}
+	}
+	return n, err
+}
+
+// An import whose database session ends part way through staging fails
+// with the reason, rather than waiting for ever, and writes nothing; the
+// store then imports the whole file on a new connection.
+func TestAnImportWhoseConnectionIsKilledFails(t *testing.T) {
+	dbURL := storetest.URL(t, "postgres")
+	s := storetest.OpenURL(t, dbURL)
+	file := staffFile(20_000)
+	opts := importer.Options{Kind: "people", Mode: "delta", AsOf: benchAsOf, FileName: "people.csv", Actor: "test"}
+	done := make(chan error, 1)
+	go func() {
+		_, err := importer.Run(context.Background(), s, &killAfter{r: strings.NewReader(file), n: len(file) / 2, dbURL: dbURL, t: t}, opts)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("an import whose connection was killed succeeded")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("an import whose connection was killed still waits after a minute")
+	}
+	if n := storetest.Count(t, dbURL, "people"); n != 0 {
+		t.Fatalf("%d people stored by the failed import", n)
+	}
+	rep, err := importer.Run(context.Background(), s, strings.NewReader(file), opts)
+	if err != nil || !rep.Applied || rep.Created != 20_000 {
+		t.Fatalf("the whole file afterwards: %v %+v", err, rep)
+	}
 }

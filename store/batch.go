@@ -93,3 +93,19 @@ func (s *Store) typed(expr, typ string) string {
 	}
 	return expr
 }
+
+// insertMany inserts rows into table's columns within the plan: by raw
+// COPY on PostgreSQL (copyIn), else as Store.insertMany does.
+func (pt *PlanTx) insertMany(ctx context.Context, table, columns string, rows [][]any) error {
+	if pt.conn == nil || len(rows) == 0 {
+		return pt.s.insertMany(ctx, pt.tx, table, columns, rows)
+	}
+	return copyIn(ctx, pt.conn, table, columns, func(add func([]any) error) error {
+		for _, r := range rows {
+			if err := add(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -95,6 +95,7 @@ type ImportRun struct {
 // the database exactly as before.
 type ImportTx struct {
 	s     *Store
+	conn  *sqlx.Conn // the transaction's own connection, for COPY; nil on SQLite
 	tx    *sqlx.Tx
 	t     ImportTable
 	rows  int
@@ -133,17 +134,17 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 	// is rolled back by Rollback, after any COPY under way has ended, not by
 	// database/sql the moment ctx ends: that rollback would use the
 	// connection while lib/pq's COPY still reads from it (a data race).
-	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), s.readCommitted())
+	conn, tx, err := s.beginOwn(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("store: begin import: %w", err)
 	}
-	it := &ImportTx{s: s, tx: tx, t: t, now: time.Now().UTC().Truncate(time.Microsecond)}
+	it := &ImportTx{s: s, conn: conn, tx: tx, t: t, now: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := s.localSettings(ctx, tx); err != nil {
-		_ = tx.Rollback()
+		it.Rollback()
 		return nil, err
 	}
 	if err := it.roomForStage(ctx); err != nil {
-		_ = tx.Rollback()
+		it.Rollback()
 		return nil, err
 	}
 	if s.dialect == SQLite {
@@ -152,12 +153,12 @@ func (s *Store) BeginImport(ctx context.Context, t ImportTable) (*ImportTx, erro
 		// 16 MiB halves a national import's peak, 200 MB → 100 MB, at the
 		// same speed. Commit and Rollback give the planner its cache back.
 		if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = "+importCacheSize); err != nil {
-			_ = tx.Rollback()
+			it.Rollback()
 			return nil, fmt.Errorf("store: import cache: %w", err)
 		}
 	}
 	if err := it.createStage(ctx); err != nil {
-		_ = tx.Rollback()
+		it.Rollback()
 		return nil, err
 	}
 	return it, nil
@@ -237,10 +238,6 @@ func (it *ImportTx) columnNames() []string {
 
 // startCopy streams rows into the staging table with COPY FROM STDIN.
 func (it *ImportTx) startCopy(ctx context.Context) error {
-	stmt, err := it.tx.PrepareContext(ctx, "COPY "+stage+" (line, "+strings.Join(it.columnNames(), ", ")+") FROM STDIN")
-	if err != nil {
-		return fmt.Errorf("store: copy: %w", err)
-	}
 	// The rows reach the COPY on a goroutine of their own, a batch at a
 	// time, while the next lines are read and checked, rather than the two
 	// taking turns. The first failure is kept (the rest are drained unsent)
@@ -251,17 +248,27 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 	var failed atomic.Pointer[error]
 	var stopped atomic.Bool // aborted: what is queued is dropped
 	go func() {
-		var err error
-		for b := range batches {
-			for _, row := range b {
-				if err != nil || stopped.Load() {
-					break
+		err := copyIn(ctx, it.conn, stage, "line, "+strings.Join(it.columnNames(), ", "), func(add func([]any) error) error {
+			var err error
+			for b := range batches {
+				for _, row := range b {
+					if err != nil || stopped.Load() {
+						break
+					}
+					if err = add(row); err != nil {
+						err = fmt.Errorf("line %v: %w", row[0], err)
+					}
 				}
-				if _, err = stmt.ExecContext(ctx, row...); err != nil {
-					err = fmt.Errorf("line %v: %w", row[0], err)
+				if err != nil {
 					failed.Store(&err) // err is not written again
 				}
 			}
+			return err
+		})
+		if err != nil {
+			failed.CompareAndSwap(nil, &err)
+		}
+		for range batches { // what is still queued, when the COPY failed before the feed began or ended
 		}
 		done <- err
 	}()
@@ -288,21 +295,10 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 		}
 		return nil
 	}
-	it.flush = func() error {
-		if err := finish(); err != nil {
-			_ = stmt.Close()
-			return err
-		}
-		if _, err := stmt.ExecContext(ctx); err != nil {
-			_ = stmt.Close()
-			return err
-		}
-		return stmt.Close()
-	}
+	it.flush = finish
 	it.abort = func() {
 		stopped.Store(true)
 		_ = finish()
-		_ = stmt.Close()
 	}
 	return nil
 }
@@ -902,11 +898,13 @@ func (it *ImportTx) Commit() error {
 	if it.s.dialect == SQLite {
 		// SQLite keeps a temporary table for the connection's lifetime.
 		if _, err := it.tx.Exec("DROP TABLE temp." + stage); err != nil {
-			_ = it.tx.Rollback()
+			it.Rollback()
 			return fmt.Errorf("store: drop staging: %w", err)
 		}
 	}
-	if err := it.tx.Commit(); err != nil {
+	err := it.tx.Commit()
+	it.release()
+	if err != nil {
 		return fmt.Errorf("store: commit import: %w", err)
 	}
 	if it.s.dialect == SQLite {
@@ -938,6 +936,15 @@ func (it *ImportTx) Rollback() {
 	}
 	if it.tx.Rollback() == nil {
 		it.restoreCache()
+	}
+	it.release()
+}
+
+// release gives the transaction's own connection back to the pool.
+func (it *ImportTx) release() {
+	if it.conn != nil {
+		_ = it.conn.Close()
+		it.conn = nil
 	}
 }
 

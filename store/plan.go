@@ -184,9 +184,10 @@ type Wanted struct {
 // PlanTx is one planning transaction. On PostgreSQL it holds the planner's
 // advisory lock, so one daemon plans at a time and nothing is planned twice.
 type PlanTx struct {
-	s   *Store
-	tx  *sqlx.Tx
-	now time.Time
+	s    *Store
+	conn *sqlx.Conn // the transaction's own connection, for COPY; nil on SQLite
+	tx   *sqlx.Tx
+	now  time.Time
 	// AsOf is the date the plan is for.
 	AsOf civil.Date
 	// Actor is who the changes are attributed to in the audit log.
@@ -252,9 +253,12 @@ const planLockKey = 0x7665_7474_706c_616e // "vettplan"
 func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun bool, fn func(pt *PlanTx) error) (PlanStats, error) {
 	// As an import's (BeginImport): ctx stops the statements, and the
 	// deferred Rollback ends the transaction once any COPY has ended.
-	tx, err := s.db.BeginTxx(context.WithoutCancel(ctx), s.readCommitted())
+	conn, tx, err := s.beginOwn(context.WithoutCancel(ctx))
 	if err != nil {
 		return PlanStats{}, fmt.Errorf("store: begin plan: %w", err)
+	}
+	if conn != nil {
+		defer conn.Close() // after the Rollback below
 	}
 	defer tx.Rollback()
 	// A plan is thousands of small queries: starting parallel workers for
@@ -267,7 +271,7 @@ func (s *Store) Plan(ctx context.Context, asOf civil.Date, actor string, dryRun 
 			return PlanStats{}, fmt.Errorf("store: plan lock: %w", err)
 		}
 	}
-	pt := &PlanTx{s: s, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor, log: sha256.New(), dryRun: dryRun}
+	pt := &PlanTx{s: s, conn: conn, tx: tx, now: time.Now().UTC().Truncate(time.Microsecond), AsOf: asOf, Actor: actor, log: sha256.New(), dryRun: dryRun}
 	if err := tx.GetContext(ctx, &pt.lastOld, `SELECT COALESCE(MAX(id), 0) FROM reviews`); err != nil {
 		return PlanStats{}, fmt.Errorf("store: plan: %w", err)
 	}

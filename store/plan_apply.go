@@ -186,7 +186,7 @@ func (pt *PlanTx) owedAtOnce(w Wanted, absent bool) (notified bool, level int) {
 
 // create inserts new reviews.
 func (pt *PlanTx) create(ctx context.Context, rows [][]any) error {
-	return pt.s.insertMany(ctx, pt.tx, "reviews", newReviewColumns, rows)
+	return pt.insertMany(ctx, "reviews", newReviewColumns, rows)
 }
 
 func nullable(s string) any {

@@ -124,7 +124,7 @@ func (pt *PlanTx) remember(ctx context.Context, people []PlanPerson, replace boo
 		}
 		rows[i] = []any{p.EmployeeID, pt.AsOf, until}
 	}
-	if err := pt.s.insertMany(ctx, pt.tx, "plan_state", "employee_id, valid_from, valid_until", rows); err != nil {
+	if err := pt.insertMany(ctx, "plan_state", "employee_id, valid_from, valid_until", rows); err != nil {
 		return fmt.Errorf("store: plan state: %w", err)
 	}
 	return nil
