@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,24 +111,12 @@ func importers(kind string) []string {
 	return []string{RolePSD, RoleAdmin}
 }
 
-// auth authenticates the bearer token and lets the roles listed through;
-// any other role is refused 403.
+// auth authenticates the caller (caller) and lets the roles listed
+// through; any other role is refused 403.
 func (a *API) auth(h handler, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" { // the scheme is case-insensitive (RFC 9110)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd"`)
-			writeError(w, http.StatusUnauthorized, "a bearer token is required")
-			return
-		}
-		t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(token)), a.today())
-		if errors.Is(err, store.ErrNotFound) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "the token is not valid (unknown or revoked)")
-			return
-		}
-		if err != nil {
-			a.fail(w, r, err)
+		t, ok := a.caller(w, r)
+		if !ok {
 			return
 		}
 		p := &principal{Token: t, remote: remoteAddr(r)}
@@ -137,6 +126,48 @@ func (a *API) auth(h handler, roles ...string) http.Handler {
 		}
 		h(w, r, p)
 	})
+}
+
+// caller authenticates an API request by its bearer token or, with none,
+// by the web session made from one (SPEC §7). A request that changes
+// something by the session must carry the session's CSRF token in
+// X-CSRF-Token, which only vettingd's own pages know. It answers the
+// request itself, and returns false, when it refuses it.
+func (a *API) caller(w http.ResponseWriter, r *http.Request) (store.Token, bool) {
+	if r.Header.Get("Authorization") == "" {
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			t, csrf, err := a.Store.Session(r.Context(), c.Value, a.today())
+			switch {
+			case err == nil:
+				safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+				if !safe && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(csrf)) != 1 {
+					writeError(w, http.StatusForbidden, "a request that changes something by the web session must carry the session's CSRF token in X-CSRF-Token")
+					return t, false
+				}
+				return t, true
+			case !errors.Is(err, store.ErrNotFound):
+				a.fail(w, r, err)
+				return t, false
+			}
+		}
+	}
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" { // the scheme is case-insensitive (RFC 9110)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd"`)
+		writeError(w, http.StatusUnauthorized, "a bearer token (or a web session) is required")
+		return store.Token{}, false
+	}
+	t, err := a.Store.TokenByHash(r.Context(), store.HashToken(strings.TrimSpace(token)), a.today())
+	if errors.Is(err, store.ErrNotFound) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vettingd", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "the token is not valid (unknown or revoked)")
+		return t, false
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return t, false
+	}
+	return t, true
 }
 
 func remoteAddr(r *http.Request) string {

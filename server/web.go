@@ -68,39 +68,52 @@ type session struct {
 	principal
 	csrf   string
 	cookie string
+	bearer bool // signed in by an Authorization header, not a cookie
 }
 
 type pageHandler func(w http.ResponseWriter, r *http.Request, s *session)
 
 // page signs the request in from its session cookie (else sends it to the
 // sign-in page), checks the CSRF token of every form, and lets the roles
-// listed through.
+// listed through. A request with an Authorization header (a script's, SPEC
+// §7) is signed in by its bearer token instead, as the API does; no other
+// site can make a browser send that header, so its forms need no CSRF
+// token.
 func (a *API) page(h pageHandler, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(sessionCookie)
-		var t store.Token
-		var csrf string
-		if err == nil {
-			t, csrf, err = a.Store.Session(r.Context(), c.Value, a.today())
-		}
-		if err != nil {
-			if !errors.Is(err, http.ErrNoCookie) && !errors.Is(err, store.ErrNotFound) {
-				a.fail(w, r, err)
+		var s *session
+		if r.Header.Get("Authorization") != "" {
+			t, ok := a.caller(w, r)
+			if !ok {
 				return
 			}
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
+			s = &session{principal: principal{Token: t, remote: remoteAddr(r)}, bearer: true}
+		} else {
+			c, err := r.Cookie(sessionCookie)
+			var t store.Token
+			var csrf string
+			if err == nil {
+				t, csrf, err = a.Store.Session(r.Context(), c.Value, a.today())
+			}
+			if err != nil {
+				if !errors.Is(err, http.ErrNoCookie) && !errors.Is(err, store.ErrNotFound) {
+					a.fail(w, r, err)
+					return
+				}
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s = &session{principal: principal{Token: t, remote: remoteAddr(r)}, csrf: csrf, cookie: c.Value}
 		}
-		s := &session{principal: principal{Token: t, remote: remoteAddr(r)}, csrf: csrf, cookie: c.Value}
 		if r.Method == http.MethodPost && !a.parseForm(w, r, s) {
 			return
 		}
-		if r.Method == http.MethodPost && r.PostFormValue("csrf") != csrf {
+		if r.Method == http.MethodPost && !s.bearer && r.PostFormValue("csrf") != s.csrf {
 			a.render(w, http.StatusForbidden, "login.html", s, view{Title: "Forbidden", Error: "This form has expired or did not come from vettingd. Go back, reload the page and try again."})
 			return
 		}
-		if !contains(roles, t.Role) {
-			a.render(w, http.StatusForbidden, "inbox.html", s, view{Title: "Not allowed", Error: fmt.Sprintf("The %s role cannot use these pages.", t.Role)})
+		if !contains(roles, s.Role) {
+			a.render(w, http.StatusForbidden, "inbox.html", s, view{Title: "Not allowed", Error: fmt.Sprintf("The %s role cannot use these pages.", s.Role)})
 			return
 		}
 		h(w, r, s)

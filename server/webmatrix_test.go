@@ -210,10 +210,10 @@ func TestWebPagesAuthorizationMatrix(t *testing.T) {
 		if code, loc, _ := f.page(t, "GET", "/inbox", sup.cookie, nil); code != 303 || loc != "/login?next=%2Finbox" {
 			t.Errorf("the inbox after signing out: %d → %q", code, loc)
 		}
-		// A bearer token is for the API, not the pages.
+		// A bearer token signs the pages in too (SPEC §7), with no session.
 		req, _ := http.NewRequest("GET", f.srv.URL+"/inbox", nil)
 		req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
-		if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != 303 {
+		if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != http.StatusOK {
 			t.Errorf("the inbox with a bearer token: %v %v", resp.StatusCode, err)
 		} else {
 			resp.Body.Close()
