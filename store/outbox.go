@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -339,48 +340,71 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 		UPDATE messages m SET lease_until = $2, attempts = m.attempts + 1 FROM chosen WHERE m.id = chosen.id
 		RETURNING m.id, m.delivery_id, m.recipient_role, m.recipient_id, m.channel, m.address, m.body, m.attempts, m.lease_until`
 	}
-	var out []OutMessage
-	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.withdrawMessages(ctx, tx, now); err != nil {
+	for {
+		var claimed, out []OutMessage
+		err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+			if err := tx.SelectContext(ctx, &claimed, q, now.UTC(), now.Add(lease).UTC().Truncate(time.Microsecond), limit); err != nil {
+				return err
+			}
+			var err error
+			out, err = s.withdrawMessages(ctx, tx, now, claimed)
 			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: claim messages: %w", err)
 		}
-		return tx.SelectContext(ctx, &out, q, now.UTC(), now.Add(lease).UTC().Truncate(time.Microsecond), limit)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: claim messages: %w", err)
+		// A claim whose every message was withdrawn is not the end of the
+		// messages due: claim again.
+		if len(out) > 0 || len(claimed) == 0 {
+			return out, nil
+		}
 	}
-	return out, nil
 }
 
-// withdrawMessages withdraws, unsent, the messages whose time has come
-// (a retry, mostly) that tell of nothing still owed: every item's review
-// has been completed or cancelled since the message was built (SPEC §5:
-// completing or cancelling stops everything). A message with an item still
-// owed goes as built; a gifts item (told of a completed review, to PSD's
-// register) and a message with no items (a notice to a unit) are always
-// owed. Each withdrawal is audited.
-func (s *Store) withdrawMessages(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
-	var gone []OutMessage
+// withdrawMessages withdraws, unsent, the claimed messages that tell of
+// nothing still owed, and returns the rest: every item's review has been
+// completed or cancelled since the message was built (while it waited for
+// a retry, say; SPEC §5: completing or cancelling stops everything). A
+// message with an item still owed goes as built; a gifts item (told of a
+// completed review, to PSD's register) and a message with no items (a
+// notice to a unit) are always owed. Only the claimed messages are looked
+// at: a claim is a few dozen, the pending ones may be a national digest.
+// Each withdrawal is audited.
+func (s *Store) withdrawMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, claimed []OutMessage) ([]OutMessage, error) {
+	if len(claimed) == 0 {
+		return claimed, nil
+	}
+	ids := make([]int64, len(claimed))
+	for i, m := range claimed {
+		ids[i] = m.ID
+	}
+	q := &query{s: s}
+	var gone []int64
 	err := tx.SelectContext(ctx, &gone, `UPDATE messages SET status = 'withdrawn', lease_until = NULL,
 			last_error = 'withdrawn: its reviews were completed or cancelled'
-		WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+		WHERE id IN `+listOf(q, ids)+`
 		AND EXISTS (SELECT 1 FROM message_items mi WHERE mi.message_id = messages.id)
 		AND NOT EXISTS (SELECT 1 FROM message_items mi JOIN notifications n ON n.id = mi.notification_id
 			JOIN reviews r ON r.id = n.review_id
 			WHERE mi.message_id = messages.id AND (n.event = 'gifts' OR r.status NOT IN ('completed', 'cancelled')))
-		RETURNING id, delivery_id, recipient_role, recipient_id, channel`, now.UTC())
-	if err != nil {
-		return fmt.Errorf("store: withdraw messages: %w", err)
+		RETURNING id`, q.args...)
+	if err != nil || len(gone) == 0 {
+		return claimed, err
 	}
-	for _, m := range gone {
+	kept := claimed[:0:0]
+	for _, m := range claimed {
+		if !slices.Contains(gone, m.ID) {
+			kept = append(kept, m)
+			continue
+		}
 		err := s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_withdrawn", Entity: "message", EntityID: fmt.Sprint(m.ID),
 			Detail: jsonText(map[string]any{"delivery_id": m.DeliveryID, "channel": m.Channel, "recipient_role": m.RecipientRole, "recipient_id": m.RecipientID,
 				"reason": "its reviews were completed or cancelled"})})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return kept, nil
 }
 
 // MessageSent records a delivery, and audits it.
