@@ -255,9 +255,9 @@ func (it *ImportTx) startCopy(ctx context.Context) error {
 					if err != nil || stopped.Load() {
 						break
 					}
-					if err = add(row); err != nil {
-						err = fmt.Errorf("line %v: %w", row[0], err)
-					}
+					// An error here is not the row's: what the server
+					// refuses arrives with a later chunk.
+					err = add(row)
 				}
 				if err != nil {
 					failed.Store(&err) // err is not written again
