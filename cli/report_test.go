@@ -172,6 +172,7 @@ var complianceWant = map[string]map[string]want{
 		"designated_posts":                  {1, 2, "P2"},
 		"designated_postholders":            {2, -1, "E1 E2"},
 		"designated_postholders_without_mv": {1, 2, "E2"},
+		"post_levels_not_satisfied":         {2, 5, "E2 E4"},
 		"required_levels_not_satisfied":     {2, 6, "E2 E4"},
 	},
 	"rec11_misconduct": {
@@ -478,4 +479,75 @@ func TestComplianceReportFlags(t *testing.T) {
 	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("report file mode %v (%v), want 0600: it names people", st.Mode().Perm(), err)
 	}
+}
+
+// The report as of an earlier date shows the reviews as they stood then,
+// and counts only the people in the force on its date: a review done
+// since is open (and overdue) on it; a person who left since the last
+// plan has no open reviews; a start date moved later is no leaving.
+func TestComplianceReportAsOfItsDate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		complianceForce(t, dbURL)
+		items := func(sections map[string]reportSection, section, figure string) []string {
+			t.Helper()
+			var out []string
+			for _, it := range sections[section].figure(t, figure).Items {
+				out = append(out, it.token())
+			}
+			return out
+		}
+		report := func(asOf string) map[string]reportSection {
+			t.Helper()
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(must(t, dbURL, "report", "compliance", "--format", "json", "--as-of", asOf).stdout), &raw); err != nil {
+				t.Fatal(err)
+			}
+			sections := map[string]reportSection{}
+			for _, k := range sectionKeys {
+				var s reportSection
+				if err := json.Unmarshal(raw[k], &s); err != nil {
+					t.Fatal(err)
+				}
+				sections[k] = s
+			}
+			return sections
+		}
+
+		// On 2026-09-10 E3's mitigation review (done 2026-10-01) was overdue,
+		// and the review of E2's written warning (done 2026-09-20, in time) in progress.
+		then := report("2026-09-10")
+		overdue := func(s map[string]reportSection) []string { return items(s, "overdue_reviews", "overdue_reviews") }
+		if got := overdue(then); !slices.Contains(got, "E3/C3") {
+			t.Errorf("overdue on 2026-09-10: %v, want E3's mitigation review C3 among them", got)
+		}
+		if got := items(then, "rec11_misconduct", "vetting_review_in_progress"); !slices.Contains(got, "E2/M1") {
+			t.Errorf("in progress on 2026-09-10: %v, want E2/M1", got)
+		}
+		if got := items(then, "rec11_misconduct", "vetting_review_completed_in_time"); slices.Contains(got, "E2/M1") {
+			t.Errorf("completed in time on 2026-09-10: %v; E2/M1 was done on 2026-09-20", got)
+		}
+
+		// E6 leaves on 2026-12-01 and E5's start moves to 2027: no plan runs
+		// after E6 leaves; the plan after the import cancels E5's reviews.
+		later := strings.Replace(compliancePeople, "E5,Eve,White,officer,P1,E1,2018-06-01,2025-12-01", "E5,Eve,White,officer,P1,E1,2027-01-04,2025-12-01", 1)
+		later = strings.Replace(later, "start_date,last_integrity_review_on", "start_date,last_integrity_review_on,end_date", 1)
+		lines := strings.Split(strings.TrimSuffix(later, "\n"), "\n")
+		for i := 1; i < len(lines); i++ {
+			lines[i] += ","
+			if strings.HasPrefix(lines[i], "E6,") {
+				lines[i] += "2026-12-01"
+			}
+		}
+		must(t, dbURL, "import", "people", write(t, "p.csv", strings.Join(lines, "\n")+"\n"), "--as-of", "2026-11-02")
+		if got := overdue(report("2026-11-02")); !slices.Contains(got, "E6/C6") {
+			t.Fatalf("overdue on 2026-11-02: %v, want E6's mitigation review C6", got)
+		}
+		after := report("2026-12-15")
+		if got := overdue(after); slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "E6/") }) {
+			t.Errorf("overdue on 2026-12-15 counts the reviews of E6, who left on 2026-12-01: %v", got)
+		}
+		if got := items(after, "leavers_during_vetting_review", "leavers_during_vetting_review"); slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "E5/") }) {
+			t.Errorf("leavers: %v; E5's start date moved later, E5 did not leave", got)
+		}
+	})
 }

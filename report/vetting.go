@@ -21,6 +21,8 @@ type vettingTally struct {
 	designatedHolders          []Item
 	designatedWithoutMV        []Item
 	notSatisfied               []Item
+	inLevelledPost             int    // people in a post with a required level
+	postNotSatisfied           []Item // of them, those whose post's levels are not all satisfied
 	integrityDone, integrityNo []Item
 	currentClearances          int
 	adverse                    []Item
@@ -72,6 +74,12 @@ func (t *vettingTally) add(p *store.ReportPerson) {
 			note += "; post " + p.PostID
 		}
 		t.notSatisfied = append(t.notSatisfied, person("", note+"; "+holds(held)))
+	}
+	if postLevels := strings.FieldsFunc(p.PostLevels, func(r rune) bool { return r == ';' }); len(postLevels) > 0 {
+		t.inLevelledPost++
+		if missing := t.unsatisfied(postLevels, held); len(missing) > 0 {
+			t.postNotSatisfied = append(t.postNotSatisfied, person("", "post "+p.PostID+" needs "+strings.Join(missing, ", ")+"; "+holds(held)))
+		}
 	}
 	if p.Designated {
 		t.designatedHolders = append(t.designatedHolders, person("", "post "+p.PostID))
@@ -189,6 +197,8 @@ func (t *vettingTally) rec13(posts []store.ReportPost) Section {
 			count("designated_postholders", "People in post in designated posts", "people", t.designatedHolders),
 			share("designated_postholders_without_mv", "People in designated posts without a current clearance satisfying MV", "people",
 				t.designatedWithoutMV, len(t.designatedHolders)),
+			share("post_levels_not_satisfied", "People in posts with a required level whose post's levels are not all satisfied by current clearances",
+				"people", t.postNotSatisfied, t.inLevelledPost),
 			share("required_levels_not_satisfied", "People in post whose required levels (baseline and post) are not all satisfied by current clearances",
 				"people", t.notSatisfied, t.people),
 		}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -201,8 +202,28 @@ type EventReview struct {
 	CancelReason    string     `db:"cancel_reason"`
 }
 
-const eventReviewColumns = `COALESCE(r.id, 0) AS review_id, COALESCE(r.status, '') AS review_status, r.due_on AS review_due,
-	r.completed_on AS review_completed, COALESCE(r.cancel_reason, '') AS cancel_reason`
+// eventReviewColumns are an event's review r as it stood on the report's
+// date $1 (reviewOn): none if made after it (unless completed by then, as
+// a late-recorded review may be), open if closed after it.
+const eventReviewColumns = `CASE WHEN ` + reviewOn + ` = '' THEN 0 ELSE r.id END AS review_id, ` + reviewOn + ` AS review_status,
+	CASE WHEN ` + reviewOn + ` <> '' THEN r.due_on END AS review_due,
+	CASE WHEN r.completed_on <= $1 THEN r.completed_on END AS review_completed,
+	CASE WHEN r.cancelled_on <= $1 THEN COALESCE(r.cancel_reason, '') ELSE '' END AS cancel_reason`
+
+// reviewOn is the status of review r on the report's date $1.
+const reviewOn = `(CASE WHEN r.id IS NULL THEN ''
+	WHEN r.status = 'completed' AND r.completed_on <= $1 THEN 'completed'
+	WHEN r.status = 'cancelled' AND r.cancelled_on <= $1 THEN 'cancelled'
+	WHEN r.created_on > $1 THEN ''
+	WHEN r.status IN ('open', 'acknowledged') THEN r.status ELSE 'open' END)`
+
+// closedAfter is the condition that review r was completed or cancelled
+// after the report's date $1: open on it.
+const closedAfter = `((r.status = 'completed' AND r.completed_on > $1) OR (r.status = 'cancelled' AND r.cancelled_on > $1))`
+
+// openOn is the condition that review r was open on the report's date $1:
+// made by then, and not closed by then.
+const openOn = `r.created_on <= $1 AND (r.status IN ('open', 'acknowledged') OR ` + closedAfter + `)`
 
 // MisconductOutcomes returns the misconduct outcomes of the kinds listed
 // concluded on or before the report's date, with their vetting reviews, by
@@ -229,7 +250,8 @@ func (rt *ReportTx) MisconductOutcomes(ctx context.Context, outcomes []string) (
 func (rt *ReportTx) CircumstancesReports(ctx context.Context) ([]EventReview, error) {
 	var rows []EventReview
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT c.report_ref AS ref, c.employee_id, `+personName+` AS name, c.category AS detail,
-		c.reported_on AS on_date, p.end_date, c.assessment, c.assessed_on, `+eventReviewColumns+`
+		c.reported_on AS on_date, p.end_date, CASE WHEN c.assessed_on > $1 THEN 'pending' ELSE c.assessment END AS assessment,
+		CASE WHEN c.assessed_on <= $1 THEN c.assessed_on END AS assessed_on, `+eventReviewColumns+`
 		FROM circumstances_reports c JOIN people p ON p.employee_id = c.employee_id
 		LEFT JOIN reviews r ON r.kind = 'vetting_review' AND r.employee_id = c.employee_id AND r.source_ref = c.report_ref
 		WHERE c.reported_on <= $1
@@ -305,14 +327,16 @@ type OpenReviewCount struct {
 // reviewDepartment joins a review r to its person's department.
 const reviewDepartment = `FROM reviews r JOIN people p ON p.employee_id = r.employee_id LEFT JOIN posts po ON po.post_id = p.post_id`
 
-// OpenReviewCounts counts the open reviews by kind and department. Most
-// reviews are open, so this reads the whole table in order rather than
-// through the index of open reviews by due date.
+// OpenReviewCounts counts the reviews open on the report's date, of people
+// in the force on it, by kind and department. Most reviews are open, so
+// this reads the whole table in order rather than through the index of
+// open reviews by due date.
 func (rt *ReportTx) OpenReviewCounts(ctx context.Context) ([]OpenReviewCount, error) {
 	var rows []OpenReviewCount
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT r.kind, COALESCE(po.department, '') AS department, COUNT(*) AS open,
 		SUM(CASE WHEN r.due_on < $1 THEN 1 ELSE 0 END) AS overdue `+reviewDepartment+`
-		WHERE `+rt.s.unindexed("r.status")+` IN ('open', 'acknowledged') GROUP BY r.kind, COALESCE(po.department, '') ORDER BY 1, 2`, rt.AsOf)
+		WHERE `+strings.Replace(openOn, "r.status IN", rt.s.unindexed("r.status")+" IN", 1)+` AND `+currentPerson+`
+		GROUP BY r.kind, COALESCE(po.department, '') ORDER BY 1, 2`, rt.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: report open reviews: %w", err)
 	}
@@ -330,13 +354,13 @@ type OverdueReview struct {
 	DueOn      civil.Date `db:"due_on"`
 }
 
-// OverdueReviews returns the reviews overdue on the report's date (not
-// completed or cancelled, due before it), by due date.
+// OverdueReviews returns the reviews overdue on the report's date (open on
+// it, and due before it) of people in the force on it, by due date.
 func (rt *ReportTx) OverdueReviews(ctx context.Context) ([]OverdueReview, error) {
 	var rows []OverdueReview
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT r.id, r.kind, r.employee_id, `+personName+` AS name,
 		COALESCE(po.department, '') AS department, r.source_ref, r.due_on `+reviewDepartment+`
-		WHERE r.status IN ('open', 'acknowledged') AND r.due_on < $1 ORDER BY r.due_on, r.id`, rt.AsOf)
+		WHERE `+openOn+` AND r.due_on < $1 AND `+currentPerson+` ORDER BY r.due_on, r.id`, rt.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: report overdue reviews: %w", err)
 	}
@@ -359,8 +383,8 @@ func (rt *ReportTx) LeaversDuringVettingReview(ctx context.Context) ([]LeaverRev
 	var rows []LeaverReview
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT r.employee_id, `+personName+` AS name, r.source_ref, p.end_date, r.status
 		FROM reviews r JOIN people p ON p.employee_id = r.employee_id
-		WHERE r.kind = 'vetting_review' AND ((r.status = 'cancelled' AND r.cancel_reason = 'leaver' AND r.cancelled_on <= $1)
-			OR (r.status IN ('open', 'acknowledged') AND p.end_date <= $1))
+		WHERE r.kind = 'vetting_review' AND p.end_date <= $1 AND ((r.status = 'cancelled' AND r.cancel_reason = 'leaver' AND r.cancelled_on <= $1)
+			OR (r.status IN ('open', 'acknowledged')))
 		ORDER BY r.employee_id, r.source_ref, r.id`, rt.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: report leavers: %w", err)
