@@ -92,3 +92,34 @@ func TestTheAPITakesTheWebSessionAndThePagesABearerToken(t *testing.T) {
 		}
 	})
 }
+
+// A form refused (a date in the future, a review already done) shows the
+// review again, with its person: that read is audited like the review page.
+func TestARefusedFormAuditsTheReviewItShows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		id := itoa(f.reviewID(t, "integrity_review", "E3"))
+		reads := func() string {
+			return storetest.Query(t, dbURL, `SELECT COUNT(*) FROM audit_log WHERE action = 'person_read' AND entity_id = 'E3'`)[0]
+		}
+		before := reads()
+		req, err := http.NewRequest("POST", f.srv.URL+"/reviews/"+id+"/complete", strings.NewReader(url.Values{"on": {"2999-01-01"}, "outcome": {"satisfactory"}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+f.tokens["vetting_unit"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "E3") {
+			t.Fatalf("a completion dated 2999: %d, want 400 with the review shown", resp.StatusCode)
+		}
+		if after := reads(); after == before {
+			t.Errorf("the refused form showed E3's review without an audited read (%s reads before and after)", after)
+		}
+	})
+}

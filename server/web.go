@@ -383,6 +383,11 @@ func (a *API) afterForm(w http.ResponseWriter, r *http.Request, s *session, rv s
 			a.fail(w, r, err)
 			return
 		}
+		// The page shows the review again: a read of the person's record.
+		if aerr := a.audit(r.Context(), &s.principal, "person_read", "person", rv.EmployeeID, map[string]any{"review_id": rv.ID}); aerr != nil {
+			a.fail(w, r, aerr)
+			return
+		}
 		rows, rerr := a.rows(r.Context(), []store.Review{rv}, s, back)
 		if rerr != nil {
 			a.fail(w, r, rerr)
