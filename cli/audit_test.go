@@ -115,6 +115,13 @@ func TestAPolicyChangeIsAudited(t *testing.T) {
 		if len(after) != 2 || !strings.Contains(after[1], `"period_months":24`) || !strings.Contains(after[1], `"rules_version"`) {
 			t.Fatalf("after a plan under a new policy, and one more: %v", after)
 		}
+		// Notifying alone under a new policy (its offsets decide what is
+		// owed) is a change of policy too, audited before any plan.
+		pol2 := write(t, "policy2.toml", "[integrity_review]\nperiod_months = 24\n[notifications]\nreminder_days = 60\n")
+		must(t, dbURL, "notify", "run", "--as-of", "2026-11-04", "--policy", pol2)
+		if got := changes(); len(got) != 3 || !strings.Contains(got[2], `"reminder_days":60`) {
+			t.Fatalf("after notify run under a new policy: %v", got)
+		}
 		must(t, dbURL, "audit", "verify")
 	})
 }

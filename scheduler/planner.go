@@ -116,6 +116,12 @@ func (p *Planner) evaluator(asOf civil.Date) store.Evaluator {
 func (p *Planner) Notify(ctx context.Context, asOf civil.Date, actor string, dryRun bool) (int, error) {
 	n := 0
 	_, err := p.Store.Plan(ctx, asOf, actor, dryRun, func(pt *store.PlanTx) error {
+		// The policy's offsets decide what is owed: a new one is a change
+		// of policy, audited (and the stored conclusions forgotten) here
+		// as in any plan.
+		if err := pt.UseRules(ctx, rulesInUse(&p.Policy), p.notifyRules()); err != nil {
+			return err
+		}
 		var err error
 		n, err = pt.EnqueueNotifications(ctx, p.notifyRules(), nil)
 		return err
