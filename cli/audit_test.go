@@ -176,20 +176,7 @@ func TestFormatIsOfferedOrRefused(t *testing.T) {
 func TestAuditVerifyCatchesEntriesRemovedFromTheEnd(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		planned(t, dbURL)
-		db := storetest.OpenURL(t, dbURL)
-		deleteFrom := func(id int) {
-			t.Helper()
-			disable := `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`
-			enable := `ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`
-			if db.Dialect() == store.SQLite {
-				disable, enable = `DROP TRIGGER IF EXISTS audit_log_no_delete`, `SELECT 1`
-			}
-			for _, q := range []string{disable, fmt.Sprintf(`DELETE FROM audit_log WHERE id >= %d`, id), enable} {
-				if _, err := db.DB().Exec(q); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		deleteFrom := func(id int) { t.Helper(); removeAuditFrom(t, dbURL, id) }
 		n := storetest.Count(t, dbURL, "audit_log")
 		deleteFrom(n) // the last: the clearances import's plan
 		if r := vettingd(t, dbURL, "", "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "audit log incomplete: 1 plan run recorded in the database has no entry") {
@@ -198,6 +185,39 @@ func TestAuditVerifyCatchesEntriesRemovedFromTheEnd(t *testing.T) {
 		deleteFrom(1)
 		if r := vettingd(t, dbURL, "", "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "audit log incomplete: 3 import runs recorded in the database have no entry") {
 			t.Errorf("every entry removed: exit %d, %s", r.code, r.stderr)
+		}
+	})
+}
+
+// removeAuditFrom deletes the audit entries from id on, as someone with the
+// database's owner rights could.
+func removeAuditFrom(t *testing.T, dbURL string, id int) {
+	t.Helper()
+	db := storetest.OpenURL(t, dbURL)
+	disable := `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`
+	enable := `ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`
+	if db.Dialect() == store.SQLite {
+		disable, enable = `DROP TRIGGER IF EXISTS audit_log_no_delete`, `SELECT 1`
+	}
+	for _, q := range []string{disable, fmt.Sprintf(`DELETE FROM audit_log WHERE id >= %d`, id), enable} {
+		if _, err := db.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The messages sent, given up and withdrawn are counted in their own
+// table: the last message_sent entry removed, verify says so.
+func TestAuditVerifyCatchesAMessageEntryRemovedFromTheEnd(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		planned(t, dbURL)
+		must(t, dbURL, "notify", "run", "--as-of", "2026-11-02")
+		if got := storetest.Query(t, dbURL, `SELECT action FROM audit_log ORDER BY id DESC LIMIT 1`); len(got) != 1 || got[0] != "message_sent" {
+			t.Fatalf("the last entry after notify run: %v, want message_sent", got)
+		}
+		removeAuditFrom(t, dbURL, storetest.Count(t, dbURL, "audit_log"))
+		if r := vettingd(t, dbURL, "", "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, "audit log incomplete: 1 message sent recorded in the database has no entry") {
+			t.Errorf("the last message_sent entry removed: exit %d, %s", r.code, r.stderr)
 		}
 	})
 }

@@ -120,26 +120,41 @@ func (s *Store) VerifyAudit(ctx context.Context) (*AuditBreak, int, error) {
 }
 
 // auditAnchors finds what the chain alone cannot show: entries removed
-// from its end, or all of them. Imports, tokens and plans are recorded in
-// tables of their own in the same transaction as their entry, so there are
-// as many entries of each as rows. (One pass over the log, whatever its
-// size. A break has ID 0: no entry is to blame.)
+// from its end, or all of them. Imports, tokens, plans and the messages
+// sent, failed and withdrawn are each recorded in a table of their own in
+// the same transaction as their entry, so there are as many entries of
+// each as rows. (One pass over the log, whatever its size. A break has ID
+// 0: no entry is to blame.)
 func (s *Store) auditAnchors(ctx context.Context) (*AuditBreak, error) {
+	anchors := []struct{ one, many, rows, action string }{
+		{"import run", "import runs", "SELECT COUNT(*) FROM import_runs", "import"},
+		{"token", "tokens", "SELECT COUNT(*) FROM api_tokens", "token_created"},
+		{"plan run", "plan runs", "SELECT COUNT(*) FROM plan_runs", "plan"},
+		{"message sent", "messages sent", "SELECT COUNT(*) FROM messages WHERE status = 'sent'", "message_sent"},
+		{"message given up", "messages given up", "SELECT COUNT(*) FROM messages WHERE status = 'failed'", "message_failed"},
+		{"message withdrawn", "messages withdrawn", "SELECT COUNT(*) FROM messages WHERE status = 'withdrawn'", "message_withdrawn"},
+	}
+	var rows, entries []string
+	for i, a := range anchors {
+		rows = append(rows, fmt.Sprintf("(%s) - COALESCE(a.n%d, 0)", a.rows, i))
+		entries = append(entries, fmt.Sprintf("SUM(CASE WHEN action = '%s' THEN 1 ELSE 0 END) AS n%d", a.action, i))
+	}
 	// One statement, one snapshot: an import committing between two
 	// counts would look like a missing entry.
-	var missing [3]int64
-	err := s.db.QueryRowxContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM import_runs) - (SELECT COUNT(*) FROM audit_log WHERE action = 'import'),
-		(SELECT COUNT(*) FROM api_tokens) - (SELECT COUNT(*) FROM audit_log WHERE action = 'token_created'),
-		(SELECT COUNT(*) FROM plan_runs) - (SELECT COUNT(*) FROM audit_log WHERE action = 'plan')`).Scan(&missing[0], &missing[1], &missing[2])
+	missing := make([]int64, len(anchors))
+	dest := make([]any, len(anchors))
+	for i := range missing {
+		dest[i] = &missing[i]
+	}
+	err := s.db.QueryRowxContext(ctx, `SELECT `+strings.Join(rows, ", ")+` FROM (SELECT `+strings.Join(entries, ", ")+` FROM audit_log) AS a`).Scan(dest...)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit anchors: %w", err)
 	}
-	for i, what := range []string{"import run", "token", "plan run"} {
+	for i, a := range anchors {
 		if n := missing[i]; n > 0 {
-			msg := fmt.Sprintf("%d %ss recorded in the database have no entry", n, what)
+			msg := fmt.Sprintf("%d %s recorded in the database have no entry", n, a.many)
 			if n == 1 {
-				msg = fmt.Sprintf("1 %s recorded in the database has no entry", what)
+				msg = fmt.Sprintf("1 %s recorded in the database has no entry", a.one)
 			}
 			return &AuditBreak{0, msg + ": entries have been removed from the log"}, nil
 		}
