@@ -513,6 +513,13 @@ func TestComplianceReportAsOfItsDate(t *testing.T) {
 			return sections
 		}
 
+		// E7, who left on 2026-10-15 during the review of X1, rejoins: still
+		// a leaver during a vetting review, on any date after leaving.
+		must(t, dbURL, "import", "people", write(t, "rejoin.csv", compliancePeople+complianceLeaver), "--as-of", "2026-11-10")
+		if got := items(report("2026-10-20"), "leavers_during_vetting_review", "leavers_during_vetting_review"); !slices.Contains(got, "E7/X1") {
+			t.Errorf("leavers on 2026-10-20, after E7 rejoined: %v, want E7/X1", got)
+		}
+
 		// On 2026-09-10 E3's mitigation review (done 2026-10-01) was overdue,
 		// and the review of E2's written warning (done 2026-09-20, in time) in progress.
 		then := report("2026-09-10")

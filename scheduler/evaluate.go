@@ -147,6 +147,11 @@ func closeStale(f *facts, r store.Review) store.ReviewChange {
 		return base
 	}
 	if !f.current() {
+		if f.p.StartDate.After(f.asOf) {
+			// Not started (a start date moved later): no leaving, which
+			// the compliance report lists.
+			return cancel("not_started")
+		}
 		return cancel("leaver")
 	}
 	switch r.Kind {

@@ -383,8 +383,8 @@ func (rt *ReportTx) LeaversDuringVettingReview(ctx context.Context) ([]LeaverRev
 	var rows []LeaverReview
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT r.employee_id, `+personName+` AS name, r.source_ref, p.end_date, r.status
 		FROM reviews r JOIN people p ON p.employee_id = r.employee_id
-		WHERE r.kind = 'vetting_review' AND p.end_date <= $1 AND ((r.status = 'cancelled' AND r.cancel_reason = 'leaver' AND r.cancelled_on <= $1)
-			OR (r.status IN ('open', 'acknowledged')))
+		WHERE r.kind = 'vetting_review' AND ((r.status = 'cancelled' AND r.cancel_reason = 'leaver' AND r.cancelled_on <= $1)
+			OR (`+openOn+` AND p.end_date <= $1))
 		ORDER BY r.employee_id, r.source_ref, r.id`, rt.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: report leavers: %w", err)
