@@ -134,7 +134,7 @@ func (a *API) auth(h handler, roles ...string) http.Handler {
 // X-CSRF-Token, which only vettingd's own pages know. It answers the
 // request itself, and returns false, when it refuses it.
 func (a *API) caller(w http.ResponseWriter, r *http.Request) (store.Token, bool) {
-	if r.Header.Get("Authorization") == "" {
+	if !hasBearer(r) { // none, or another scheme a proxy passed on: the session, if any
 		if c, err := r.Cookie(sessionCookie); err == nil {
 			t, csrf, err := a.Store.Session(r.Context(), c.Value, a.today())
 			switch {
@@ -168,6 +168,13 @@ func (a *API) caller(w http.ResponseWriter, r *http.Request) (store.Token, bool)
 		return t, false
 	}
 	return t, true
+}
+
+// hasBearer reports whether the request carries a bearer token, the
+// scheme case-insensitive (RFC 9110).
+func hasBearer(r *http.Request) bool {
+	scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	return strings.EqualFold(scheme, "Bearer")
 }
 
 func remoteAddr(r *http.Request) string {

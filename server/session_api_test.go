@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,7 +61,18 @@ func TestTheAPITakesTheWebSessionAndThePagesABearerToken(t *testing.T) {
 		if code != http.StatusOK || !strings.Contains(body, `"employee_id":"E3"`) || strings.Contains(body, `"employee_id":"E6"`) {
 			t.Fatalf("reviews by the session: %d %s", code, body)
 		}
+		// Another scheme (a proxy's Basic, say) leaves the session in charge.
+		basic := map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}
+		if code, _ := send("GET", "/api/v1/reviews", basic, cookies[0]); code != http.StatusOK {
+			t.Errorf("reviews by the session with a Basic header: %d, want 200", code)
+		}
+		if code, _ := send("GET", "/inbox", basic, cookies[0]); code != http.StatusOK {
+			t.Errorf("the inbox by the session with a Basic header: %d, want 200", code)
+		}
 		id := itoa(f.reviewID(t, "integrity_review", "E3"))
+		if code, _ := send("POST", "/reviews/"+id+"/acknowledge", basic, cookies[0]); code != http.StatusForbidden {
+			t.Errorf("a form by the session with a Basic header and no CSRF token: %d, want 403", code)
+		}
 		if code, body := send("POST", "/api/v1/reviews/"+id+"/acknowledge", nil, cookies[0]); code != http.StatusForbidden || !strings.Contains(body, "X-CSRF-Token") {
 			t.Errorf("a change by the session without its CSRF token: %d %s, want 403", code, body)
 		}
@@ -102,24 +115,50 @@ func TestARefusedFormAuditsTheReviewItShows(t *testing.T) {
 		reads := func() string {
 			return storetest.Query(t, dbURL, `SELECT COUNT(*) FROM audit_log WHERE action = 'person_read' AND entity_id = 'E3'`)[0]
 		}
-		before := reads()
-		req, err := http.NewRequest("POST", f.srv.URL+"/reviews/"+id+"/complete", strings.NewReader(url.Values{"on": {"2999-01-01"}, "outcome": {"satisfactory"}}.Encode()))
-		if err != nil {
+		for _, on := range []string{"2999-01-01", "not a date"} {
+			before := reads()
+			req, err := http.NewRequest("POST", f.srv.URL+"/reviews/"+id+"/complete", strings.NewReader(url.Values{"on": {on}, "outcome": {"satisfactory"}}.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Authorization", "Bearer "+f.tokens["vetting_unit"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "E3") {
+				t.Fatalf("a completion dated %q: %d, want 400 with the review shown", on, resp.StatusCode)
+			}
+			if after := reads(); after == before {
+				t.Errorf("the refused form (on %q) showed E3's review without an audited read (%s reads before and after)", on, after)
+			}
+		}
+	})
+}
+
+// A token, and a web session, of someone whose start date HR moves later
+// stop working until that date, as a leaver's do.
+func TestATokenWaitsForItsHoldersStartDate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		f := newAPI(t, dbURL)
+		cookie, _ := f.signIn(t, "supervisor") // E2's
+		later := strings.Replace(team, "E2,Bob,Smith,bob@force.police.uk,,officer,,E1,2010-09-01,", "E2,Bob,Smith,bob@force.police.uk,,officer,,E1,2027-01-04,", 1)
+		if later == team {
+			t.Fatal("the fixture has changed: E2's line is not as expected")
+		}
+		p := filepath.Join(t.TempDir(), "people.csv")
+		if err := os.WriteFile(p, []byte(later), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "Bearer "+f.tokens["vetting_unit"])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		run(t, map[string]string{"VETTINGD_DATABASE_URL": dbURL}, "import", "people", p, "--as-of", "2026-11-02")
+		if code, body := f.do(t, "supervisor", "GET", "/api/v1/reviews", ""); code != http.StatusUnauthorized {
+			t.Errorf("the token of someone not started: %d %s, want 401", code, body)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "E3") {
-			t.Fatalf("a completion dated 2999: %d, want 400 with the review shown", resp.StatusCode)
-		}
-		if after := reads(); after == before {
-			t.Errorf("the refused form showed E3's review without an audited read (%s reads before and after)", after)
+		if code, loc, _ := f.page(t, "GET", "/inbox", cookie, nil); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("the web session of someone not started: %d to %q, want a redirect to sign in", code, loc)
 		}
 	})
 }

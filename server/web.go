@@ -16,6 +16,7 @@ import (
 	"vettingd/civil"
 	"vettingd/notify"
 	"vettingd/report"
+	"vettingd/scheduler"
 	"vettingd/store"
 )
 
@@ -75,14 +76,13 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, s *session)
 
 // page signs the request in from its session cookie (else sends it to the
 // sign-in page), checks the CSRF token of every form, and lets the roles
-// listed through. A request with an Authorization header (a script's, SPEC
-// §7) is signed in by its bearer token instead, as the API does; no other
-// site can make a browser send that header, so its forms need no CSRF
-// token.
+// listed through. A request with a bearer token (a script's, SPEC §7) is
+// signed in by it instead, as the API does; no other site can make a
+// browser send that header, so its forms need no CSRF token.
 func (a *API) page(h pageHandler, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var s *session
-		if r.Header.Get("Authorization") != "" {
+		if hasBearer(r) {
 			t, ok := a.caller(w, r)
 			if !ok {
 				return
@@ -367,7 +367,7 @@ func (a *API) formComplete(w http.ResponseWriter, r *http.Request, s *session) {
 	if on := r.PostFormValue("on"); on != "" {
 		d, err := civil.Parse(on)
 		if err != nil {
-			a.afterForm(w, r, s, rv, "", fmt.Errorf("the completion date %q is not a date", on))
+			a.afterForm(w, r, s, rv, "", fmt.Errorf("%w: the completion date %q is not a date", scheduler.ErrInvalid, on))
 			return
 		}
 		c.On = d

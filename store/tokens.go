@@ -127,8 +127,9 @@ func (s *Store) FirstSupervisor(ctx context.Context) (string, error) {
 }
 
 // holderCurrent is the condition that the token t (its alias) is no
-// person's, or its person is in the force on the date that is placeholder n.
+// person's, or its person is in the force on the date that is placeholder
+// n: started (a start date moved later suspends the token), and not left.
 func (s *Store) holderCurrent(t string, n int) string {
 	return `(` + t + `.employee_id IS NULL OR EXISTS (SELECT 1 FROM people h WHERE h.employee_id = ` + t + `.employee_id
-		AND (h.end_date IS NULL OR h.end_date > ` + s.date(n) + `)))`
+		AND h.start_date <= ` + s.date(n) + ` AND (h.end_date IS NULL OR h.end_date > ` + s.date(n) + `)))`
 }
