@@ -93,7 +93,9 @@ func TestTheAPITakesTheWebSessionAndThePagesABearerToken(t *testing.T) {
 		}
 
 		// The pages, by a bearer token: no sign-in page, and the roles as for a session.
-		bearer := func(role string) map[string]string { return map[string]string{"Authorization": "Bearer " + f.tokens[role]} }
+		bearer := func(role string) map[string]string {
+			return map[string]string{"Authorization": "Bearer " + f.tokens[role]}
+		}
 		if code, body := send("GET", "/dashboard", bearer("vetting_unit"), nil); code != http.StatusOK || !strings.Contains(body, "<html") {
 			t.Errorf("the dashboard by a bearer token: %d", code)
 		}
