@@ -126,14 +126,20 @@ type reportSection struct {
 var sectionKeys = []string{"rec13_vetting_levels", "rec11_misconduct", "rec15_circumstances", "rec41_42_interests_associations",
 	"rec43_integrity_reviews", "rec2_3_adverse_information", "expired_clearances", "overdue_reviews", "leavers_during_vetting_review"}
 
-// compliance decodes the JSON report into its sections by key.
+// compliance decodes the JSON report as of 2026-11-02 into its sections by key.
 func compliance(t *testing.T, out string) map[string]reportSection {
+	t.Helper()
+	return complianceOn(t, out, "2026-11-02")
+}
+
+// complianceOn decodes the JSON report as of asOf into its sections by key.
+func complianceOn(t *testing.T, out, asOf string) map[string]reportSection {
 	t.Helper()
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out)
 	}
-	if len(raw) != len(sectionKeys)+1 || string(raw["as_of"]) != `"2026-11-02"` {
+	if len(raw) != len(sectionKeys)+1 || string(raw["as_of"]) != `"`+asOf+`"` {
 		t.Errorf("report keys: as_of %s, %d keys", raw["as_of"], len(raw))
 	}
 	sections := map[string]reportSection{}
@@ -498,19 +504,7 @@ func TestComplianceReportAsOfItsDate(t *testing.T) {
 		}
 		report := func(asOf string) map[string]reportSection {
 			t.Helper()
-			var raw map[string]json.RawMessage
-			if err := json.Unmarshal([]byte(must(t, dbURL, "report", "compliance", "--format", "json", "--as-of", asOf).stdout), &raw); err != nil {
-				t.Fatal(err)
-			}
-			sections := map[string]reportSection{}
-			for _, k := range sectionKeys {
-				var s reportSection
-				if err := json.Unmarshal(raw[k], &s); err != nil {
-					t.Fatal(err)
-				}
-				sections[k] = s
-			}
-			return sections
+			return complianceOn(t, must(t, dbURL, "report", "compliance", "--format", "json", "--as-of", asOf).stdout, asOf)
 		}
 
 		// E7, who left on 2026-10-15 during the review of X1, rejoins: still
