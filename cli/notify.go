@@ -110,8 +110,8 @@ func (a *app) notifyRunCommand() *cobra.Command {
 					res.AsOf, res.Owed, out.Waiting, out.Pending)
 				return nil
 			}
-			fmt.Fprintf(a.env.Stdout, "Notify as of %s: %d new items owed; %d items in %d messages (%d no longer needed); sent %d, to retry %d, failed %d\n",
-				res.AsOf, res.Owed, res.Items, res.Messages, res.Dropped, res.Sent, res.Retried, res.Failed)
+			fmt.Fprintf(a.env.Stdout, "Notify as of %s: %d new items owed; %d items in %d messages (%d no longer needed); sent %d, to retry %d, failed %d, withdrawn %d\n",
+				res.AsOf, res.Owed, res.Items, res.Messages, res.Dropped, res.Sent, res.Retried, res.Failed, res.Withdrawn)
 			return nil
 		},
 	}

@@ -35,6 +35,9 @@ type DispatchStats struct {
 	Sent    int `json:"sent"`
 	Retried int `json:"retried"`
 	Failed  int `json:"failed"`
+	// Withdrawn counts the messages not sent because every review they
+	// told of was completed or cancelled first.
+	Withdrawn int `json:"withdrawn"`
 }
 
 // RunOnce delivers every message whose time has come, then returns. A
@@ -42,7 +45,8 @@ type DispatchStats struct {
 func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
 	var st DispatchStats
 	for {
-		msgs, err := d.Store.ClaimMessages(ctx, d.now(), d.lease(), d.batch())
+		msgs, withdrawn, err := d.Store.ClaimMessages(ctx, d.now(), d.lease(), d.batch())
+		st.Withdrawn += withdrawn
 		if err != nil || len(msgs) == 0 {
 			return st, err
 		}

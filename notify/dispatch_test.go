@@ -193,7 +193,7 @@ func TestCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 			queue(t, s, r, clk.Now(), 5)
 			ctx := context.Background()
 
-			claimed, err := s.ClaimMessages(ctx, clk.Now(), 2*time.Minute, 10)
+			claimed, _, err := s.ClaimMessages(ctx, clk.Now(), 2*time.Minute, 10)
 			if err != nil || len(claimed) != 5 {
 				t.Fatalf("claimed %d: %v", len(claimed), err)
 			}
@@ -295,7 +295,7 @@ func TestALateDispatcherCannotUndoAnothersDelivery(t *testing.T) {
 			s, _, clk, r := outboxSetup(t, b)
 			queue(t, s, r, clk.Now(), 1)
 			ctx := context.Background()
-			stalled, err := s.ClaimMessages(ctx, clk.Now(), 2*time.Minute, 1)
+			stalled, _, err := s.ClaimMessages(ctx, clk.Now(), 2*time.Minute, 1)
 			if err != nil || len(stalled) != 1 {
 				t.Fatalf("claim: %v %v", stalled, err)
 			}
@@ -322,7 +322,7 @@ func TestAClaimTakesNoMoreThanItsLimit(t *testing.T) {
 			r := webhookRouter("http://127.0.0.1:1/")
 			now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 			queue(t, s, r, now, 25)
-			got, err := s.ClaimMessages(context.Background(), now, time.Minute, 10)
+			got, _, err := s.ClaimMessages(context.Background(), now, time.Minute, 10)
 			if err != nil || len(got) != 10 {
 				t.Fatalf("claimed %d: %v", len(got), err)
 			}

@@ -208,8 +208,8 @@ func (s *Service) RunOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if st.Sent+st.Failed+st.Retried > 0 {
-		s.log().Info("Dispatched", "sent", st.Sent, "retried", st.Retried, "failed", st.Failed)
+	if st.Sent+st.Failed+st.Retried+st.Withdrawn > 0 {
+		s.log().Info("Dispatched", "sent", st.Sent, "retried", st.Retried, "failed", st.Failed, "withdrawn", st.Withdrawn)
 	}
 	now := time.Now()
 	s.lastOK.Store(&now)

@@ -99,7 +99,7 @@ func TestAMessageWhoseReviewsCloseBeforeItsRetryIsWithdrawn(t *testing.T) {
 			t.Fatalf("first try: %+v", st)
 		}
 		complete(review("vetting_review", "E1"), store.Completion{})
-		if st := retry(); st.Sent != 1 {
+		if st := retry(); st.Sent != 1 || st.Withdrawn != 0 {
 			t.Fatalf("a message with a review still open was not sent: %+v", st)
 		}
 
@@ -114,8 +114,8 @@ func TestAMessageWhoseReviewsCloseBeforeItsRetryIsWithdrawn(t *testing.T) {
 		// one message at a time that finds only the withdrawn one goes on.
 		queue(t, s, r, clk.Now().Add(100*time.Second), 1)
 		d.Batch = 1
-		if st := retry(); st.Sent != 1 || st.Retried+st.Failed != 0 {
-			t.Errorf("after a withdrawal, sent %+v, want only the message still owed", st)
+		if st := retry(); st.Sent != 1 || st.Withdrawn != 1 || st.Retried+st.Failed != 0 {
+			t.Errorf("after a withdrawal, sent %+v, want only the message still owed, and one withdrawn", st)
 		}
 		d.Batch = 0
 		if got := wh.Posts()[posts:]; len(got) != 1 || strings.Contains(string(got[0].Body), "vetting_review") {

@@ -95,7 +95,7 @@ func seedForMetrics(t *testing.T, dbURL string) *store.Store {
 	t.Cleanup(func() { s.Close() })
 	now := time.Now()
 	addMessage(t, s, "wh-1", "webhook", now.Add(-3*time.Hour))
-	claimed, err := s.ClaimMessages(ctx, now, time.Minute, 10)
+	claimed, _, err := s.ClaimMessages(ctx, now, time.Minute, 10)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claimed %v, %v: want the webhook message alone", claimed, err)
 	}

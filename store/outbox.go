@@ -324,8 +324,9 @@ var ErrLeaseLost = errors.New("the claim on the message ran out")
 // so that no other dispatcher takes them until the lease ends: with
 // FOR UPDATE SKIP LOCKED on PostgreSQL, and on SQLite by a compare-and-set
 // in its single-writer transaction. The attempt is counted at the claim,
-// so a dispatcher that dies mid-send still uses one up.
-func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutMessage, error) {
+// so a dispatcher that dies mid-send still uses one up. withdrawn counts
+// the messages claimed and withdrawn unsent instead (withdrawMessages).
+func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) (msgs []OutMessage, withdrawn int, err error) {
 	// On PostgreSQL the candidates are chosen in a CTE, which runs once: as
 	// an IN (subquery … LIMIT) the subquery may be run again and claim
 	// past the limit (every pending message at once).
@@ -351,12 +352,13 @@ func (s *Store) ClaimMessages(ctx context.Context, now time.Time, lease time.Dur
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("store: claim messages: %w", err)
+			return nil, withdrawn, fmt.Errorf("store: claim messages: %w", err)
 		}
+		withdrawn += len(claimed) - len(out)
 		// A claim whose every message was withdrawn is not the end of the
 		// messages due: claim again.
 		if len(out) > 0 || len(claimed) == 0 {
-			return out, nil
+			return out, withdrawn, nil
 		}
 	}
 }
