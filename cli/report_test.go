@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"vettingd/store/storetest"
 )
@@ -526,6 +527,27 @@ func TestComplianceReportAsOfItsDate(t *testing.T) {
 		}
 		if got := items(then, "rec11_misconduct", "vetting_review_completed_in_time"); slices.Contains(got, "E2/M1") {
 			t.Errorf("completed in time on 2026-09-10: %v; E2/M1 was done on 2026-09-20", got)
+		}
+
+		// E1 acknowledges the review of E5's final written warning now: it
+		// was open, not acknowledged, on 2026-11-02.
+		m4 := find(t, reviews(t, dbURL, "--kind", "vetting_review", "--employee", "E5"), "E5", "vetting_review", "M4")
+		must(t, dbURL, "reviews", "ack", fmt.Sprint(m4.ID), "--by", "E1", "--as-of", "2026-11-03")
+		note := func(asOf string) string {
+			t.Helper()
+			for _, it := range report(asOf)["rec11_misconduct"].figure(t, "vetting_review_opened").Items {
+				if it.token() == "E5/M4" {
+					return it.Note
+				}
+			}
+			t.Fatalf("E5/M4 is not among the outcomes with a review opened on %s", asOf)
+			return ""
+		}
+		if got := note("2026-11-02"); got != "review open" {
+			t.Errorf("E5/M4 on 2026-11-02: %q, want \"review open\" (acknowledged since)", got)
+		}
+		if tomorrow := time.Now().AddDate(0, 0, 1).Format(time.DateOnly); note(tomorrow) != "review acknowledged" {
+			t.Errorf("E5/M4 on %s: %q, want \"review acknowledged\"", tomorrow, note(tomorrow))
 		}
 
 		// E6 leaves on 2026-12-01 and E5's start moves to 2027: no plan runs
