@@ -651,3 +651,30 @@ func TestDigestWindowIsBuiltOnceAcrossRestarts(t *testing.T) {
 		}
 	})
 }
+
+// An assignee whose own supervisor has not started yet has nobody above
+// them in post: their overdue review is escalated to the vetting unit, and
+// the future supervisor is told nothing.
+func TestAnEscalationSkipsASupervisorNotStarted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		// E2 (assignee of E5's integrity review, due 2027-01-31) is put
+		// under E7, who joins on 2027-03-01.
+		old := "E2,Bob,Smith,bob@force.police.uk,,officer,Inspector,P1,E1,"
+		if !strings.Contains(peopleCSV, old) {
+			t.Fatal("the fixture has changed: E2's line is not as expected")
+		}
+		people := strings.Replace(peopleCSV, old, "E2,Bob,Smith,bob@force.police.uk,,officer,Inspector,P1,E7,", 1) +
+			"E7,Gus,Gray,gus@force.police.uk,,officer,Superintendent,P2,,2027-03-01,,active,\n"
+		must(t, dbURL, "import", "people", write(t, "p.csv", people), "--as-of", "2027-01-24")
+		must(t, dbURL, "plan", "--as-of", "2027-02-07")
+		notifyRun(t, dbURL, env, "2027-02-07")
+		sent := bodies(t, wh)
+		if !hasItem(itemsFor(sent, "vetting_unit"), "integrity_review", "E5", "escalation") {
+			t.Errorf("E5's overdue review was not escalated to the vetting unit: %+v", itemsFor(sent, "vetting_unit"))
+		}
+		if got := storetest.Query(t, dbURL, `SELECT event FROM notifications WHERE recipient_id = 'E7'`); len(got) != 0 {
+			t.Errorf("E7 was told before they started: %v", got)
+		}
+	})
+}
