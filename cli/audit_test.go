@@ -3,6 +3,7 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -203,6 +204,38 @@ func removeAuditFrom(t *testing.T, dbURL string, id int) {
 		if _, err := db.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// An acknowledgement and a completion keep who did them in the review: the
+// last entry of either removed, verify says so.
+func TestAuditVerifyCatchesAnAckOrCompletionRemovedFromTheEnd(t *testing.T) {
+	for _, step := range []struct {
+		argv   []string
+		action string
+		want   string
+	}{
+		{[]string{"ack"}, "acknowledged", "audit log incomplete: 1 review acknowledged recorded in the database has no entry: "},
+		{[]string{"complete", "--outcome", "satisfactory"}, "completed", "; 1 review completed recorded in the database has no entry: "},
+	} {
+		t.Run(step.argv[0], func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, dbURL string) {
+				planned(t, dbURL)
+				r := find(t, reviews(t, dbURL), "E5", "integrity_review", "annual")
+				must(t, dbURL, append([]string{"reviews", step.argv[0], fmt.Sprint(r.ID), "--by", "E2"}, step.argv[1:]...)...)
+				must(t, dbURL, "audit", "verify")
+				// The entry and any after it (a completion's plan of the next review).
+				last := storetest.Query(t, dbURL, `SELECT MAX(id) FROM audit_log WHERE action = 'review_`+step.action+`'`)
+				id, err := strconv.Atoi(last[0])
+				if err != nil {
+					t.Fatalf("the review_%s entry: %v %v", step.action, last, err)
+				}
+				removeAuditFrom(t, dbURL, id)
+				if r := vettingd(t, dbURL, "", "audit", "verify"); r.code != 1 || !strings.Contains(r.stderr, step.want) {
+					t.Errorf("the last entry removed: exit %d, %s", r.code, r.stderr)
+				}
+			})
+		})
 	}
 }
 
