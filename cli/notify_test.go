@@ -213,6 +213,13 @@ func TestNotifyTellsWhomTheRulesSayWhenTheySayIt(t *testing.T) {
 		if !hasItem(itemsFor(later, "psd"), "gifts_declaration", "E5", "opened") {
 			t.Errorf("PSD was not told of the gifts declaration: %+v", later)
 		}
+		// For the register: nothing is due of PSD, and nothing overdue
+		// (the review it came from was due 2027-01-31).
+		for _, it := range itemsFor(later, "psd") {
+			if it.Kind == "gifts_declaration" && it.Overdue {
+				t.Errorf("the gifts declaration was told to PSD as overdue: %+v", it)
+			}
+		}
 		for _, b := range later {
 			for _, it := range b.Items {
 				if it.ReviewID == e5.ID && it.Kind == "integrity_review" {

@@ -55,12 +55,13 @@ func (r *Router) Compose(asOf civil.Date) store.ComposeFunc {
 }
 
 func (r *Router) item(it store.PendingItem, asOf civil.Date) Item {
-	kind, event := it.Kind, it.Event
+	kind, event, overdue := it.Kind, it.Event, it.DueOn.Before(asOf)
 	if event == EventGifts {
-		kind, event = "gifts_declaration", EventOpened
+		// For PSD's register: nothing is due, and nothing overdue.
+		kind, event, overdue = KindGifts, EventOpened, false
 	}
 	return Item{ReviewID: it.ReviewID, Kind: kind, EmployeeID: it.EmployeeID, PersonName: it.PersonName, DueOn: it.DueOn,
-		Overdue: it.DueOn.Before(asOf), Event: event, URL: fmt.Sprintf("%s/reviews/%d", strings.TrimSuffix(r.BaseURL, "/"), it.ReviewID)}
+		Overdue: overdue, Event: event, URL: fmt.Sprintf("%s/reviews/%d", strings.TrimSuffix(r.BaseURL, "/"), it.ReviewID)}
 }
 
 // eventWeight orders events by how much they say: a message names each

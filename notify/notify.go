@@ -73,9 +73,12 @@ const (
 	EventUrgent     = "urgent"
 	// EventGifts is not a review event: an integrity review recorded a
 	// declaration of gifts or hospitality for PSD's register. Its item
-	// says kind "gifts_declaration" and event "opened".
+	// says kind KindGifts and event "opened", and is never overdue.
 	EventGifts = "gifts"
 )
+
+// KindGifts is the kind of the item that tells PSD of a gifts declaration.
+const KindGifts = "gifts_declaration"
 
 // PermanentError is a failure that retrying cannot mend (an unknown Slack
 // user, a refused address).

@@ -21,7 +21,7 @@ var kindTitles = map[string]string{
 	"supervisor_briefing":       "Supervisor briefing",
 	"mitigation_review":         "Risk-mitigation review",
 	"random_revetting":          "Randomised re-vetting",
-	"gifts_declaration":         "Gifts and hospitality declared (for the register)",
+	KindGifts:                   "Gifts and hospitality declared (for the register)",
 }
 
 // KindTitle returns the words for a kind of review.
@@ -35,6 +35,28 @@ func KindTitle(kind string) string {
 var eventWords = map[string]string{
 	EventOpened: "new", EventReminder: "reminder", EventDue: "due today", EventEscalation: "overdue: escalated to you",
 	EventBriefing: "please brief", EventUrgent: "urgent",
+}
+
+// eventText says what an item's event is: a due-date notice sent after the
+// date (the first digest after a weekend, or after downtime) is no longer
+// "due today".
+func eventText(it Item) string {
+	if it.Event == EventDue && it.Overdue {
+		return "due date passed"
+	}
+	return eventWords[it.Event]
+}
+
+// dueText says an item's date: a gifts declaration is for the register,
+// and has none of its own (its date is the integrity review's).
+func dueText(it Item) string {
+	switch {
+	case it.Kind == KindGifts:
+		return "at the integrity review due " + it.DueOn.String()
+	case it.Overdue:
+		return "OVERDUE since " + it.DueOn.String()
+	}
+	return "due " + it.DueOn.String()
 }
 
 // Subject is a one-line summary of a message.
@@ -57,11 +79,7 @@ func Subject(m Message) string {
 
 // Line says one item in one line of plain text.
 func Line(it Item) string {
-	due := "due " + it.DueOn.String()
-	if it.Overdue {
-		due = "OVERDUE since " + it.DueOn.String()
-	}
-	return fmt.Sprintf("%s (%s): %s %s, %s — %s", KindTitle(it.Kind), eventWords[it.Event], it.PersonName, it.EmployeeID, due, it.URL)
+	return fmt.Sprintf("%s (%s): %s %s, %s — %s", KindTitle(it.Kind), eventText(it), it.PersonName, it.EmployeeID, dueText(it), it.URL)
 }
 
 // Text renders a message as plain text.
@@ -76,12 +94,12 @@ func Text(m Message) string {
 	return b.String()
 }
 
-var htmlPage = template.Must(template.New("m").Funcs(template.FuncMap{"title": KindTitle, "event": func(e string) string { return eventWords[e] }}).Parse(
+var htmlPage = template.Must(template.New("m").Funcs(template.FuncMap{"title": KindTitle, "event": eventText, "due": dueText}).Parse(
 	`<!DOCTYPE html><html lang="en"><body style="font-family:sans-serif">
 {{if .Notice}}<p>{{.Notice}}</p>{{end}}{{if .Items}}<table cellpadding="4" style="border-collapse:collapse">
 <tr><th align="left">Review</th><th align="left">Person</th><th align="left">Due</th><th></th></tr>
-{{range .Items}}<tr><td>{{title .Kind}} ({{event .Event}})</td><td>{{.PersonName}} {{.EmployeeID}}</td>
-<td>{{if .Overdue}}<strong>overdue since {{.DueOn}}</strong>{{else}}{{.DueOn}}{{end}}</td><td><a href="{{.URL}}">Open</a></td></tr>
+{{range .Items}}<tr><td>{{title .Kind}} ({{event .}})</td><td>{{.PersonName}} {{.EmployeeID}}</td>
+<td>{{if .Overdue}}<strong>{{due .}}</strong>{{else}}{{due .}}{{end}}</td><td><a href="{{.URL}}">Open</a></td></tr>
 {{end}}</table>{{end}}</body></html>`))
 
 // HTML renders a message as an HTML page (for e-mail).
