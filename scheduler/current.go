@@ -37,6 +37,15 @@ func LatestDecisions(clearances []store.Clearance, pol *policy.Policy) map[strin
 	return out
 }
 
+// Expiry is when a clearance lapses: its explicit expires_on, or decided_on
+// plus the level's validity; zero for a decision that granted nothing.
+func Expiry(c store.Clearance, pol *policy.Policy) civil.Date {
+	if !isGrant(c.Decision) {
+		return civil.Date{}
+	}
+	return (&facts{pol: pol}).expiry(c)
+}
+
 // RequiredLevels are the baseline levels of a workforce type together with
 // a post's required levels (';'-separated).
 func RequiredLevels(pol *policy.Policy, workforceType, postLevels string) []string {

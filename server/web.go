@@ -421,9 +421,20 @@ func plain(err error) string {
 }
 
 type personData struct {
-	P          store.Person
-	Clearances []store.Clearance
-	Reviews    []store.Review
+	P store.Person
+	// ShowClearances is false for a supervisor, who is not shown clearance
+	// decisions (and must not read their absence as "none").
+	ShowClearances bool
+	Clearances     []clearanceRow
+	Reviews        []store.Review
+}
+
+// clearanceRow is a clearance decision with when it lapses; Computed when
+// the decision gave no expiry and the level's validity sets it.
+type clearanceRow struct {
+	store.Clearance
+	Expires  civil.Date
+	Computed bool
 }
 
 // personPage shows a person's record; every view is audited. A supervisor
@@ -452,9 +463,11 @@ func (a *API) personPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	f := store.ReviewFilter{EmployeeID: id, Statuses: reviewStatuses["all"], AsOf: a.today()}
 	scope(&f, &s.principal)
-	d := personData{P: p}
-	if s.Role != RoleSupervisor {
-		d.Clearances = cs
+	d := personData{P: p, ShowClearances: s.Role != RoleSupervisor}
+	if d.ShowClearances {
+		for _, c := range cs {
+			d.Clearances = append(d.Clearances, clearanceRow{Clearance: c, Expires: scheduler.Expiry(c, &a.Policy), Computed: c.ExpiresOn.IsZero()})
+		}
 	}
 	if err := a.Store.EachReview(r.Context(), f, func(rv store.Review) error { d.Reviews = append(d.Reviews, rv); return nil }); err != nil {
 		a.fail(w, r, err)

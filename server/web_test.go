@@ -157,6 +157,20 @@ func TestSupervisorWorksTheirInboxInABrowser(t *testing.T) {
 		}
 		shot(t, ctx, "review-"+filepath.Base(dbURL[:6]))
 
+		// A person in the team: their clearances are not shown, and the page
+		// does not say they have none.
+		if code, body := f.do(t, "vetting_unit", "POST", "/api/v1/clearances",
+			`{"clearance_ref":"C5","employee_id":"E4","level":"RV","decision":"granted","decided_on":"2020-01-01"}`); code != http.StatusCreated {
+			t.Fatalf("clearance: %d %s", code, body)
+		}
+		if err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/people/E4"), chromedp.WaitVisible(`main h1`, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		if page := text(t, ctx, "main"); strings.Contains(page, "No clearances on record") || strings.Contains(page, "C5") ||
+			!strings.Contains(page, "Clearance decisions are shown to the vetting unit") {
+			t.Errorf("E4's page for their supervisor E2:\n%s", page)
+		}
+
 		// Another team's person is refused.
 		var status string
 		if err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/people/E6"), chromedp.Text(`main`, &status, chromedp.ByQuery)); err != nil {
@@ -287,6 +301,10 @@ func TestVettingUnitDashboardShowsTheReportsFigures(t *testing.T) {
 			}
 		}
 		// A person's page, whose every view is audited.
+		if code, body := f.do(t, "vetting_unit", "POST", "/api/v1/clearances",
+			`{"clearance_ref":"C5","employee_id":"E4","level":"RV","decision":"granted","decided_on":"2020-01-01"}`); code != http.StatusCreated {
+			t.Fatalf("clearance: %d %s", code, body)
+		}
 		before := storetest.Query(t, dbURL, `SELECT COUNT(*) FROM audit_log WHERE action = 'person_read' AND entity_id = 'E4'`)[0]
 		if err := chromedp.Run(ctx, chromedp.Navigate(f.srv.URL+"/people/E4"), chromedp.WaitVisible(`main h1`, chromedp.ByQuery)); err != nil {
 			t.Fatal(err)
@@ -294,6 +312,10 @@ func TestVettingUnitDashboardShowsTheReportsFigures(t *testing.T) {
 		shot(t, ctx, "person-"+filepath.Base(dbURL[:6]))
 		if page := text(t, ctx, "main"); !strings.Contains(page, "Dan Brown") || !strings.Contains(page, "Clearances") || !strings.Contains(page, "Reviews and history") {
 			t.Errorf("person page:\n%s", page)
+		}
+		// E4's RV clearance of 2020-01-01 gave no expiry: RV's ten years set it.
+		if page := text(t, ctx, "main"); !strings.Contains(page, "2030-01-01 (by the level's validity)") {
+			t.Errorf("person page: no computed expiry for C5:\n%s", page)
 		}
 		if after := storetest.Query(t, dbURL, `SELECT COUNT(*) FROM audit_log WHERE action = 'person_read' AND entity_id = 'E4'`)[0]; after == before {
 			t.Error("viewing a person's page was not audited")
