@@ -95,7 +95,27 @@ func TestSupervisorCycleThroughTheDatabaseIsRejected(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		force(t, dbURL)
 		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", file), "--mode", "delta")
-		lacks(t, stderr, `people.csv:2: supervisor_id "E2": the chain of supervisors above this person goes round in a circle`)
+		lacks(t, stderr, `people.csv:2: supervisor_id "E2": this person is on a circle of supervisors (following supervisor_id up comes back to them)`)
+	})
+}
+
+// Only the lines on a circle of supervisors are named: those beneath it
+// are not at fault, and a clerk sent to them would mend nothing. In a
+// snapshot, E4 and E5 supervise each other, with E6 under E5 and E7 under
+// E6; as a delta, E3 is put under E6, whom E3 supervises in the database,
+// and E7 joins under E6.
+func TestOnlyTheLinesOnASupervisorCircleAreNamed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		head := "employee_id,given_name,family_name,workforce_type,start_date,supervisor_id\n"
+		snapshot := head + "E1,Ada,Lovelace,officer,2001-04-02,\nE2,Bob,Smith,officer,2010-09-01,E1\nE3,Cat,Jones,staff,2015-02-28,E1\n" +
+			"E4,Dan,Brown,pcso,2020-02-29,E5\nE5,Eve,White,volunteer,2024-06-01,E4\nE6,Fay,Green,contractor,2025-01-06,E5\nE7,Gus,Gray,staff,2025-01-06,E6\n"
+		stderr := rejected(t, dbURL, "import", "people", write(t, "people.csv", snapshot))
+		lacks(t, stderr, `people.csv:5: supervisor_id "E5": this person is on a circle`, `people.csv:6: supervisor_id "E4": this person is on a circle`,
+			"people.csv rejected with 2 problems")
+		delta := head + "E3,Cat,Jones,staff,2015-02-28,E6\nE7,Gus,Gray,staff,2025-01-06,E6\n"
+		stderr = rejected(t, dbURL, "import", "people", write(t, "delta.csv", delta), "--mode", "delta")
+		lacks(t, stderr, `delta.csv:2: supervisor_id "E6": this person is on a circle`, "delta.csv rejected with 1 problem")
 	})
 }
 

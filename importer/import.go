@@ -671,7 +671,7 @@ func checkStaged(ctx context.Context, it *store.ImportTx, k *kind, snapshot bool
 		return err
 	}
 	for _, p := range cycles {
-		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: the chain of supervisors above this person goes round in a circle", clip(p.Value))})
+		list.add(Problem{Line: p.Line, Column: p.Column, Message: fmt.Sprintf("supervisor_id %q: this person is on a circle of supervisors (following supervisor_id up comes back to them)", clip(p.Value))})
 	}
 	return nil
 }

@@ -427,10 +427,12 @@ func (it *ImportTx) MissingRefs(ctx context.Context, refs []Ref, asOf civil.Date
 // maxChain bounds a walk up a supervisor chain; real chains are a dozen deep.
 const maxChain = 100
 
-// SupervisorCycles returns the staged people whose chain of supervisors, as
-// it would be after the import, goes round in a circle instead of reaching
-// the top — those on the circle and those beneath it. A self-supervisor is
-// reported on its own and left out here.
+// SupervisorCycles returns the staged people on a circle of supervisors, as
+// the chain would be after the import: following supervisors up from them
+// comes back to them. Those beneath a circle are not named (their lines are
+// not at fault; the circle's are), unless a chain too long to follow hides
+// where the circle is. A self-supervisor is reported on its own and left
+// out here.
 func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool, asOf civil.Date) ([]Problem, error) {
 	if snapshot {
 		// Almost every file is a tree: counting whom the peel reaches is
@@ -445,7 +447,7 @@ func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool, asOf ci
 		if reached == staged {
 			return nil, nil
 		}
-		return it.problems(ctx, cyclesInFile, "supervisor_id", false)
+		return it.onCircles(ctx)
 	}
 	return it.problems(ctx, strings.ReplaceAll(cyclesWithDatabase, "{as_of}", it.s.date(1)), "supervisor_id", false, asOf)
 }
@@ -466,11 +468,64 @@ const reachedFromRoots = `WITH RECURSIVE reached(id) AS (
 const countReached = reachedFromRoots + `
 	SELECT (SELECT COUNT(*) FROM reached), (SELECT COUNT(DISTINCT employee_id) FROM ` + stage + `)`
 
-// cyclesInFile names whom the peel of the file's tree does not reach:
-// they hang from a circle.
-const cyclesInFile = reachedFromRoots + `
-	SELECT s.line, s.supervisor_id, 0 FROM ` + stage + ` s LEFT JOIN reached r ON r.id = s.employee_id
+// hangingInFile lists whom the peel of the file's tree does not reach:
+// they are on a circle, or beneath one.
+const hangingInFile = reachedFromRoots + `
+	SELECT s.line, s.employee_id, s.supervisor_id FROM ` + stage + ` s LEFT JOIN reached r ON r.id = s.employee_id
 	WHERE r.id IS NULL AND s.supervisor_id <> s.employee_id ORDER BY s.line`
+
+// onCircles names, of the people the peel of the file's tree does not
+// reach, those on a circle. Each is visited once (a walk up that meets its
+// own path has found a circle; one that meets an earlier walk's has not),
+// so a file that is one great circle costs no more than a small one.
+func (it *ImportTx) onCircles(ctx context.Context) ([]Problem, error) {
+	var hanging []struct {
+		Line       int    `db:"line"`
+		ID         string `db:"employee_id"`
+		Supervisor string `db:"supervisor_id"`
+	}
+	if err := it.tx.SelectContext(ctx, &hanging, hangingInFile); err != nil {
+		return nil, fmt.Errorf("store: check supervisor_id: %w", err)
+	}
+	above := make(map[string]string, len(hanging))
+	for _, h := range hanging {
+		above[h.ID] = h.Supervisor
+	}
+	const onPath, done = 1, 2
+	state := make(map[string]int8, len(hanging))
+	circle := map[string]bool{}
+	for _, h := range hanging {
+		var path []string
+		id := h.ID
+		for state[id] == 0 {
+			next, ok := above[id]
+			if !ok { // under a self-supervisor, reported on its own
+				break
+			}
+			state[id] = onPath
+			path = append(path, id)
+			id = next
+		}
+		if state[id] == onPath { // back on this walk's path: from id on, a circle
+			for i := len(path) - 1; i >= 0; i-- {
+				circle[path[i]] = true
+				if path[i] == id {
+					break
+				}
+			}
+		}
+		for _, p := range path {
+			state[p] = done
+		}
+	}
+	var out []Problem
+	for _, h := range hanging {
+		if circle[h.ID] {
+			out = append(out, Problem{Line: h.Line, Column: "supervisor_id", Value: h.Supervisor})
+		}
+	}
+	return out, nil
+}
 
 // cyclesWithDatabase walks up from each staged person, following the file
 // where it names the supervisor and the database elsewhere: only a staged
@@ -488,7 +543,8 @@ var cyclesWithDatabase = `WITH RECURSIVE walk(start, cur, depth) AS (
 			AND (s.employee_id IS NOT NULL OR p.end_date IS NULL OR p.end_date > {as_of})
 	)
 	SELECT DISTINCT s.line, s.supervisor_id, 0 FROM walk w JOIN ` + stage + ` s ON s.employee_id = w.start
-	WHERE w.cur = w.start OR w.depth = ` + fmt.Sprint(maxChain) + ` ORDER BY s.line`
+	WHERE w.cur = w.start OR (w.depth = ` + fmt.Sprint(maxChain) + ` AND NOT EXISTS (SELECT 1 FROM walk c WHERE c.cur = c.start))
+	ORDER BY s.line`
 
 func (it *ImportTx) problems(ctx context.Context, q, column string, withOther bool, args ...any) ([]Problem, error) {
 	rows, err := it.tx.QueryContext(ctx, q, args...)
