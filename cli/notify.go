@@ -146,6 +146,10 @@ func (a *app) notifyStatusCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.env.Stdout, "Outbox: %d pending (oldest %s), %d sent, %d failed, %d withdrawn; %d items waiting for their digest\n",
 				st.Pending, oldest, st.Sent, st.Failed, st.Withdrawn, st.Waiting)
+			for _, r := range st.Retrying {
+				fmt.Fprintf(a.env.Stdout, "  retrying: message %d to %s %s by %s (attempt %d failed; next %s): %s\n", r.ID, r.RecipientRole, r.RecipientID, r.Channel,
+					r.Attempts, r.NextAttemptAt.In(a.cfg.Location).Format(time.DateTime), r.Reason)
+			}
 			for _, f := range st.Failures {
 				fmt.Fprintf(a.env.Stdout, "  failed: message %d to %s %s by %s: %s\n", f.ID, f.RecipientRole, f.RecipientID, f.Channel, f.Reason)
 			}

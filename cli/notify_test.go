@@ -685,3 +685,32 @@ func TestAnEscalationSkipsASupervisorNotStarted(t *testing.T) {
 		}
 	})
 }
+
+// A channel failing now is visible in notify status before any message is
+// given up: the message waiting for its retry, and why.
+func TestNotifyStatusShowsAMessageWaitingForItsRetry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		wh, env := webhookForce(t, dbURL)
+		wh.FailNext(500)
+		if m := notifyRun(t, dbURL, env, "2026-11-02"); m["retried"] != 1.0 {
+			t.Fatalf("notify run with the receiver failing once: %v", m)
+		}
+		out := vettingdEnv(t, dbURL, env, "notify", "status").stdout
+		if !strings.Contains(out, "retrying: message ") || !strings.Contains(out, "(attempt 1 failed; next ") || !strings.Contains(out, "500") {
+			t.Errorf("notify status does not show the message waiting for its retry:\n%s", out)
+		}
+		var st struct {
+			Failed   int `json:"failed"`
+			Retrying []struct {
+				Channel string `json:"channel"`
+				Reason  string `json:"reason"`
+			} `json:"retrying"`
+		}
+		if err := json.Unmarshal([]byte(vettingdEnv(t, dbURL, env, "notify", "status", "--format", "json").stdout), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Failed != 0 || len(st.Retrying) != 1 || st.Retrying[0].Channel != "webhook" || !strings.Contains(st.Retrying[0].Reason, "500") {
+			t.Errorf("notify status --format json: %+v", st)
+		}
+	})
+}

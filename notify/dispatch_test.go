@@ -88,6 +88,11 @@ func TestDispatcherRetriesWithBackOffThenGivesUpAndTellsTheUnitOnce(t *testing.T
 			if st, err := d.RunOnce(ctx); err != nil || st.Retried != 1 || st.Sent != 0 {
 				t.Fatalf("first try: %+v %v", st, err)
 			}
+			// The failure shows before any message is given up.
+			if o := outbox(t, s); len(o.Retrying) != 1 || o.Retrying[0].Attempts != 1 || !strings.Contains(o.Retrying[0].Reason, "500") ||
+				!o.Retrying[0].NextAttemptAt.After(clk.Now()) || o.Failed != 0 {
+				t.Errorf("outbox after a failed attempt: %+v", o)
+			}
 			if st, _ := d.RunOnce(ctx); st.Sent+st.Retried != 0 {
 				t.Errorf("retried before its back-off: %+v", st)
 			}
@@ -95,7 +100,7 @@ func TestDispatcherRetriesWithBackOffThenGivesUpAndTellsTheUnitOnce(t *testing.T
 			if st, _ := d.RunOnce(ctx); st.Sent != 1 {
 				t.Errorf("after the back-off: %+v", st)
 			}
-			if o := outbox(t, s); o.Sent != 1 || o.Pending != 0 {
+			if o := outbox(t, s); o.Sent != 1 || o.Pending != 0 || len(o.Retrying) != 0 {
 				t.Errorf("outbox %+v", o)
 			}
 

@@ -486,6 +486,23 @@ type OutboxStatus struct {
 	Withdrawn     int             `json:"withdrawn"` // not sent: every review it told of was closed first
 	OldestPending *time.Time      `json:"oldest_pending"`
 	Failures      []FailedMessage `json:"failures"`
+	// Retrying are pending messages whose last attempt failed, soonest
+	// retry first (at most 20): a channel failing now shows here before
+	// any message is given up.
+	Retrying []RetryingMessage `json:"retrying"`
+}
+
+// RetryingMessage is a pending message whose last attempt failed, with why
+// and when it is tried again.
+type RetryingMessage struct {
+	ID            int64     `db:"id" json:"id"`
+	DeliveryID    string    `db:"delivery_id" json:"delivery_id"`
+	Channel       string    `db:"channel" json:"channel"`
+	RecipientRole string    `db:"recipient_role" json:"recipient_role"`
+	RecipientID   string    `db:"recipient_id" json:"recipient_id"`
+	Attempts      int       `db:"attempts" json:"attempts"`
+	NextAttemptAt time.Time `db:"next_attempt_at" json:"next_attempt_at"`
+	Reason        string    `db:"last_error" json:"reason"`
 }
 
 // FailedMessage is a message given up, with why.
@@ -534,6 +551,12 @@ func (s *Store) Outbox(ctx context.Context) (OutboxStatus, error) {
 	st.Failures = []FailedMessage{}
 	err := s.db.SelectContext(ctx, &st.Failures, `SELECT id, delivery_id, channel, recipient_role, recipient_id, created_at, COALESCE(last_error, '') AS last_error
 		FROM messages WHERE status = 'failed' ORDER BY id DESC LIMIT 20`)
+	if err != nil {
+		return st, fmt.Errorf("store: outbox: %w", err)
+	}
+	st.Retrying = []RetryingMessage{}
+	err = s.db.SelectContext(ctx, &st.Retrying, `SELECT id, delivery_id, channel, recipient_role, recipient_id, attempts, next_attempt_at, last_error
+		FROM messages WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY next_attempt_at, id LIMIT 20`)
 	if err != nil {
 		return st, fmt.Errorf("store: outbox: %w", err)
 	}
