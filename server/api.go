@@ -70,9 +70,29 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/reviews/{id}/complete", a.auth(a.complete, reviewers...))
 	mux.Handle("GET /api/v1/reports/compliance", a.auth(a.complianceReport, RoleAdmin, RoleVettingUnit, RolePSD))
 	a.pageRoutes(mux)
-	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, _ *http.Request, _ *principal) {
+	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, r *http.Request, _ *principal) {
+		if allow := allowed(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "this endpoint takes "+strings.Join(allow, " or "))
+			return
+		}
 		writeError(w, http.StatusNotFound, "no such API endpoint")
 	}, RoleAdmin, RoleVettingUnit, RolePSD, RoleHR, RoleSupervisor))
+}
+
+// allowed returns the methods the API answers on r's path, when r's own
+// method is not one of them: the catch-all under /api/ would otherwise
+// answer a wrong method with 404, as if the endpoint did not exist.
+func allowed(mux *http.ServeMux, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/api/" && pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // principal is who a request acts for.

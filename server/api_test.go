@@ -280,6 +280,35 @@ func TestUnitMembersAndOwnersActAsThemselves(t *testing.T) {
 
 // overdue=true keeps the overdue reviews, overdue=false the others, and no
 // overdue both.
+// A wrong method on an endpoint that exists is a 405 naming the methods it
+// takes; a path that does not exist is a 404. Both answer JSON.
+func TestAWrongMethodIsNotANoSuchEndpoint(t *testing.T) {
+	f := newAPI(t, storetest.URL(t, "sqlite"))
+	for _, c := range []struct {
+		method, path string
+		code         int
+		allow        string
+	}{
+		{"GET", "/api/v1/adverse", http.StatusMethodNotAllowed, "POST"},
+		{"GET", "/api/v1/reviews/1/acknowledge", http.StatusMethodNotAllowed, "POST"},
+		{"DELETE", "/api/v1/reviews", http.StatusMethodNotAllowed, "GET"},
+		{"GET", "/api/v1/nothing-here", http.StatusNotFound, ""},
+	} {
+		req, _ := http.NewRequest(c.method, f.srv.URL+c.path, nil)
+		req.Header.Set("Authorization", "Bearer "+f.tokens["admin"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct{ Error string }
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != c.code || resp.Header.Get("Allow") != c.allow || err != nil || e.Error == "" {
+			t.Errorf("%s %s: %d Allow %q %+v (%v), want %d Allow %q with a JSON error", c.method, c.path, resp.StatusCode, resp.Header.Get("Allow"), e, err, c.code, c.allow)
+		}
+	}
+}
+
 func TestTheOverdueFilterTakesBothValues(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		f := newAPI(t, dbURL)

@@ -31,6 +31,10 @@ func New(o Options) http.Handler {
 	mux := http.NewServeMux()
 	if o.Slack != nil {
 		mux.Handle("POST /slack/interactions", http.MaxBytesHandler(o.Slack, 1<<20))
+	} else {
+		mux.HandleFunc("POST /slack/interactions", func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, http.StatusNotFound, "Slack is not set up on this server")
+		})
 	}
 	if o.API != nil {
 		o.API.routes(mux)

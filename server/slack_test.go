@@ -176,8 +176,16 @@ func TestSlackInteractionsRouteExistsOnlyWhenConfigured(t *testing.T) {
 	srv := httptest.NewServer(server.New(server.Options{}))
 	defer srv.Close()
 	body := clickBody("U1", "C1", "1.0", 1)
-	if code := post(t, srv, sign("x", time.Now(), body), body); code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
-		t.Errorf("unconfigured Slack route answered %d", code)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/slack/interactions", strings.NewReader(body))
+	req.Header = sign("x", time.Now(), body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e struct{ Error string }
+	if err := json.NewDecoder(resp.Body).Decode(&e); resp.StatusCode != http.StatusNotFound || err != nil || !strings.Contains(e.Error, "Slack is not set up") {
+		t.Errorf("unconfigured Slack route answered %d %+v (%v), want 404 with a JSON error", resp.StatusCode, e, err)
 	}
 	_ = fmt.Sprint()
 }
