@@ -289,3 +289,30 @@ func TestAHeaderProblemLeavesTheRowChecks(t *testing.T) {
 		"employee_id,family_name,workforce_type,start_date,supervisor_id\nX1,Doe,staff,2020-01-01,X1\n"))
 	lacks(t, stderr, `people.csv:1: required column "given_name" is missing from the header`, "people.csv:2:", "supervise", "rejected with 2 problems;")
 }
+
+// A snapshot that leaves out a supervisor whose people still name them is
+// taken, and says so: their supervisor reviews go to the vetting unit
+// until HR records a new supervisor.
+func TestASupervisorWhoLeftStillNamedIsWarnedOf(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		e2 := "E2,Bob,Smith,bob@force.police.uk,,officer,Inspector,P1,E1,2010-09-01,,active,\n"
+		if !strings.Contains(peopleCSV, e2) {
+			t.Fatal("the fixture has changed: E2's line is not as expected")
+		}
+		r := must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, e2, "", 1)), "--as-of", "2026-11-05")
+		lacks(t, r.stdout+r.stderr, "2 current people still name a supervisor who has left (E2 by 2): their supervisor reviews go to the vetting unit")
+		if got := storetest.Query(t, dbURL, `SELECT DISTINCT assignee_role FROM reviews WHERE kind = 'integrity_review' AND employee_id IN ('E4', 'E5') AND status = 'open'`); len(got) != 1 || got[0] != "vetting_unit" {
+			t.Errorf("the integrity reviews of E2's people are assigned to %v, want the vetting unit", got)
+		}
+		// The same file again: still so, and still said.
+		r = must(t, dbURL, "import", "people", write(t, "p.csv", strings.Replace(peopleCSV, e2, "", 1)), "--as-of", "2026-11-06")
+		lacks(t, r.stdout+r.stderr, "(E2 by 2)")
+		// HR moves them under E1: nothing more to say.
+		moved := strings.ReplaceAll(strings.Replace(peopleCSV, e2, "", 1), ",E2,", ",E1,")
+		r = must(t, dbURL, "import", "people", write(t, "p.csv", moved), "--as-of", "2026-11-07")
+		if strings.Contains(r.stdout+r.stderr, "a supervisor who has left") {
+			t.Errorf("warned with no one naming a leaver:\n%s%s", r.stdout, r.stderr)
+		}
+	})
+}

@@ -237,6 +237,15 @@ func Run(ctx context.Context, st *store.Store, r io.Reader, opts Options) (*Repo
 	if rep.Affected, rep.AffectsAll, err = it.AffectedPeople(ctx); err != nil {
 		return nil, err
 	}
+	if people, supervisors, top, err := it.SupervisorsGone(ctx, opts.AsOf); err != nil {
+		return nil, err
+	} else if people > 0 {
+		if more := supervisors - len(top); more > 0 {
+			top = append(top, fmt.Sprintf("and %d more", more))
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d current people still name a supervisor who has left (%s): "+
+			"their supervisor reviews go to the vetting unit until a new supervisor is recorded", people, strings.Join(top, ", ")))
+	}
 	rep.AffectsAll = rep.AffectsAll || (snapshot && d.Leavers > 0)
 	if err := it.Commit(); err != nil {
 		return nil, err

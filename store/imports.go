@@ -777,6 +777,34 @@ func (it *ImportTx) HeldPostsClosing(ctx context.Context, asOf civil.Date) (peop
 	return people, posts, nil
 }
 
+// SupervisorsGone counts, once a people import is applied, the current
+// people whose recorded supervisor has left by asOf, and names the five
+// leavers most named (with how many name them), of supervisors in all:
+// their supervisor reviews go to the vetting unit until HR names a new
+// supervisor, which HR should know. Nothing for other kinds.
+func (it *ImportTx) SupervisorsGone(ctx context.Context, asOf civil.Date) (people, supervisors int, top []string, err error) {
+	if it.t.Table != "people" {
+		return 0, 0, nil, nil
+	}
+	var rows []struct {
+		ID string `db:"employee_id"`
+		N  int    `db:"n"`
+	}
+	err = it.tx.SelectContext(ctx, &rows, `SELECT s.employee_id, COUNT(*) AS n FROM people s JOIN people p ON p.supervisor_id = s.employee_id
+		WHERE s.end_date <= `+it.s.date(1)+` AND (p.end_date IS NULL OR p.end_date > `+it.s.date(1)+`)
+		GROUP BY s.employee_id ORDER BY COUNT(*) DESC, s.employee_id`, asOf)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("store: supervisors gone: %w", err)
+	}
+	for i, r := range rows {
+		people += r.N
+		if i < 5 {
+			top = append(top, fmt.Sprintf("%s by %d", r.ID, r.N))
+		}
+	}
+	return people, len(rows), top, nil
+}
+
 // absentWhere selects current rows that a snapshot does not list.
 func (it *ImportTx) absentWhere() string {
 	return it.currentWhere() + " AND NOT EXISTS (SELECT 1 FROM " + stage + " s WHERE s." + it.t.Key + " = " + it.t.Table + "." + it.t.Key + ")"
