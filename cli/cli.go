@@ -43,6 +43,13 @@ func usageErr(format string, a ...any) error {
 	return &exitError{ExitUsage, fmt.Errorf(format, a...)}
 }
 
+// configErr is a setting at fault: exit status 2, as a usage error, but
+// with no pointer to the command line's help, which cannot mend it.
+type configErr struct{ err error }
+
+func (e *configErr) Error() string { return e.err.Error() }
+func (e *configErr) Unwrap() error { return e.err }
+
 // Env is what a run of the command line sees of the world.
 type Env struct {
 	Args   []string
@@ -83,7 +90,10 @@ func Run(ctx context.Context, env Env) int {
 	}
 	code := ExitFailure
 	var ee *exitError
+	var ce *configErr
 	switch {
+	case errors.As(err, &ce):
+		code = ExitUsage
 	case errors.As(err, &ee):
 		code = ee.code
 	case !a.started:
@@ -96,7 +106,7 @@ func Run(ctx context.Context, env Env) int {
 		return code
 	}
 	fmt.Fprintf(env.Stderr, "vettingd: %s\n", sentence(err))
-	if code == ExitUsage {
+	if code == ExitUsage && ce == nil {
 		fmt.Fprintln(env.Stderr, "Run 'vettingd help' for usage.")
 	}
 	return code
@@ -162,7 +172,7 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
-		return &exitError{ExitUsage, err}
+		return &configErr{err}
 	}
 	if a.flagDB != "" {
 		if err := config.CheckDatabaseURL(a.flagDB); err != nil {
@@ -184,10 +194,13 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	if a.policy, err = policy.Load(cfg.PolicyPath); err != nil {
-		return &exitError{ExitUsage, err}
+		if a.flagPol != "" {
+			return usageErr("--policy %s: %s", a.flagPol, strings.TrimPrefix(err.Error(), "policy: "))
+		}
+		return &configErr{fmt.Errorf("VETTINGD_POLICY %s: %s", cfg.PolicyPath, strings.TrimPrefix(err.Error(), "policy: "))}
 	}
 	if err := importer.CheckColumnMaps(a.policy.Import.Columns); err != nil {
-		return usageErr("policy: %s", err)
+		return &configErr{fmt.Errorf("policy: %w", err)}
 	}
 	a.started = true
 	return nil

@@ -29,7 +29,7 @@ func (a *app) router(w io.Writer) (*notify.Router, error) {
 		case "email":
 			n, err := email.New(email.Config{URL: a.cfg.SMTPURL, From: a.cfg.SMTPFrom, VU: a.cfg.EmailVU, PSD: a.cfg.EmailPSD, CAFile: a.cfg.SMTPCAFile})
 			if err != nil {
-				return nil, usageErr("VETTINGD_SMTP_URL %s", err)
+				return nil, &configErr{err}
 			}
 			r.Channels[name] = n
 		case "webhook":

@@ -65,6 +65,25 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	if _, err := s.Migrate(ctx); err != nil {
 		return err
 	}
+	if a.cfg.BaseURLUnreachable {
+		log.Warn("VETTINGD_BASE_URL is not set: the links in messages name the listen address, which people cannot reach; set it to the address people use",
+			"base_url", a.cfg.BaseURL)
+	}
+	// What can stop the daemon is found before it plans or sends
+	// anything: the address, and each channel's settings.
+	ln, err := server.Listen(a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("VETTINGD_LISTEN: %w", err)
+	}
+	defer ln.Close()
+	router, err := a.router(a.env.Stdout)
+	if err != nil {
+		return err
+	}
+	ns, err := a.notifyService(s, router, log)
+	if err != nil {
+		return err
+	}
 	metrics := server.NewMetrics(s, a.today)
 	observe := func(d time.Duration) {
 		metrics.ObservePlan(d)
@@ -85,21 +104,13 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 		return err
 	}
 	defer svc.Stop(30 * time.Second)
-	router, err := a.router(a.env.Stdout)
-	if err != nil {
-		return err
-	}
-	ns, err := a.notifyService(s, router, log)
-	if err != nil {
-		return err
-	}
 	ns.Leader = el.IsLeader
 	ns.Start(ctx)
 	releaseMemory(ctx, s, log) // after the start's plan, digest and deliveries
 	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
 	defer ns.Stop(30 * time.Second)
-	log.Info("Serving", "listen", a.cfg.Listen, "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
-	err = server.Serve(ctx, a.cfg.Listen, server.New(server.Options{Ready: readyChecks(s, svc, ns, el, a.cfg.PlanSchedule),
+	log.Info("Serving", "listen", ln.Addr().String(), "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
+	err = server.Serve(ctx, ln, server.New(server.Options{Ready: readyChecks(s, svc, ns, el, a.cfg.PlanSchedule),
 		Facts: map[string]func() string{"role": func() string { return role(el.IsLeader()) }}, Slack: slackActions,
 		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Location: a.cfg.Location, Log: log, BaseURL: a.cfg.BaseURL,
 			MaxImport: a.cfg.MaxImportBytes, ObserveImport: metrics.ObserveImport}}), func(addr string) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -312,4 +313,50 @@ func postEvent(t *testing.T, base, token, ref string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// A daemon that cannot run as configured stops at start, naming the
+// setting, before it plans or sends anything (SPEC §10): an address it
+// cannot have, an e-mail setting that would have every message given up.
+func TestServeStopsBeforeAnyWorkOnABadSetting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		force(t, dbURL)
+		busy, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer busy.Close()
+		email := map[string]string{"VETTINGD_CHANNELS": "email", "VETTINGD_SMTP_URL": "smtp://127.0.0.1:2525", "VETTINGD_SMTP_FROM": "vettingd@force.police.uk"}
+		with := func(over ...map[string]string) map[string]string {
+			env := map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_LISTEN": "127.0.0.1:0"}
+			for _, o := range over {
+				maps.Copy(env, o)
+			}
+			return env
+		}
+		for _, c := range []struct {
+			name string
+			env  map[string]string
+			code int
+			want string
+		}{
+			{"busy address", with(map[string]string{"VETTINGD_LISTEN": busy.Addr().String()}), 1, "VETTINGD_LISTEN: cannot listen on " + busy.Addr().String()},
+			{"sender", with(email, map[string]string{"VETTINGD_SMTP_FROM": "not an address"}), 2, `VETTINGD_SMTP_FROM "not an address" is not an e-mail address`},
+			{"unit address", with(email, map[string]string{"VETTINGD_EMAIL_VU": "bad address"}), 2, `VETTINGD_EMAIL_VU "bad address" is not an e-mail address`},
+			{"CA file", with(email, map[string]string{"VETTINGD_SMTP_CA_FILE": "/nonexistent.pem"}), 2, "VETTINGD_SMTP_CA_FILE: open /nonexistent.pem"},
+			{"policy file", with(map[string]string{"VETTINGD_POLICY": "/nonexistent.toml"}), 2, "VETTINGD_POLICY /nonexistent.toml: "},
+		} {
+			var out, errb bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+			code := cli.Run(ctx, cli.Env{Args: []string{"serve", "--as-of", "2026-11-02"}, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+				Getenv: func(k string) string { return c.env[k] }})
+			cancel()
+			if code != c.code || !strings.Contains(errb.String(), c.want) || strings.Contains(errb.String(), "vettingd help") {
+				t.Errorf("%s: exit %d, want %d naming %q (and no pointer to the help)\nstderr: %s", c.name, code, c.code, c.want, errb.String())
+			}
+			if strings.Contains(errb.String(), "msg=Planned") || storetest.Count(t, dbURL, "messages") != 0 {
+				t.Errorf("%s: the daemon planned or queued messages before it stopped:\n%s", c.name, errb.String())
+			}
+		}
+	})
 }

@@ -21,14 +21,17 @@ import (
 
 // Config is the daemon's and the CLI's configuration.
 type Config struct {
-	DatabaseURL  string
-	Location     *time.Location
-	PolicyPath   string
-	LogFormat    string
-	LogLevel     string
-	Listen       string
-	BaseURL      string
-	PlanSchedule string
+	DatabaseURL string
+	Location    *time.Location
+	PolicyPath  string
+	LogFormat   string
+	LogLevel    string
+	Listen      string
+	BaseURL     string
+	// BaseURLUnreachable is set when BaseURL defaulted to a listen address
+	// on every interface (http://0.0.0.0:8080): links nobody can follow.
+	BaseURLUnreachable bool
+	PlanSchedule       string
 	// LeaderRetry is how often a daemon that does not lead tries to take
 	// the lead, and the leader checks its hold (PostgreSQL).
 	LeaderRetry time.Duration
@@ -92,6 +95,7 @@ var options = []option{
 	{name: "VETTINGD_BASE_URL", set: func(c *Config, v string) error {
 		if v == "" {
 			v = "http://" + c.Listen
+			c.BaseURLUnreachable = unspecified(c.Listen)
 		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -155,6 +159,14 @@ var options = []option{
 	{name: "VETTINGD_EMAIL_PSD", set: func(c *Config, v string) error { c.EmailPSD = v; return nil }},
 	{name: "VETTINGD_WEBHOOK_URL", secret: true, set: func(c *Config, v string) error { c.WebhookURL = v; return checkURL(v) }},
 	{name: "VETTINGD_WEBHOOK_SECRET", secret: true, set: func(c *Config, v string) error { c.WebhookSecret = v; return nil }},
+}
+
+// unspecified reports whether a listen address names no host people can
+// reach (0.0.0.0, ::, or none: every interface).
+func unspecified(listen string) bool {
+	host, _, _ := net.SplitHostPort(listen)
+	ip := net.ParseIP(host)
+	return host == "" || (ip != nil && ip.IsUnspecified())
 }
 
 // checkURL accepts "" or an http(s) URL.

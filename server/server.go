@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"time"
 )
@@ -70,15 +71,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Serve runs an http.Server on addr with sensible timeouts until ctx ends,
+// Serve runs an http.Server on ln with sensible timeouts until ctx ends,
 // then shuts it down gracefully.
-func Serve(ctx context.Context, addr string, h http.Handler, ready func(addr string)) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, ready func(addr string)) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
-	ln, err := listen(addr)
-	if err != nil {
-		return err
-	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 
@@ -39,21 +40,34 @@ type Notifier struct {
 
 var _ notify.Notifier = (*Notifier)(nil)
 
-// New checks the configuration and returns a Notifier.
+// New checks the configuration and returns a Notifier. Its errors name the
+// setting at fault (VETTINGD_SMTP_URL, …), so that a daemon stops at start
+// rather than give up every message it sends.
 func New(cfg Config) (*Notifier, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return nil, errors.New("must be smtp://[user:password@]host[:port] or smtps://…")
+		return nil, errors.New("VETTINGD_SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…")
+	}
+	if cfg.From == "" {
+		return nil, errors.New("VETTINGD_SMTP_URL needs VETTINGD_SMTP_FROM, the sender's address")
+	}
+	for _, a := range []struct{ name, v string }{{"VETTINGD_SMTP_FROM", cfg.From}, {"VETTINGD_EMAIL_VU", cfg.VU}, {"VETTINGD_EMAIL_PSD", cfg.PSD}} {
+		if a.v == "" {
+			continue
+		}
+		if _, err := netmail.ParseAddress(a.v); err != nil {
+			return nil, fmt.Errorf("%s %q is not an e-mail address", a.name, a.v)
+		}
 	}
 	tlsCfg := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
 	if cfg.CAFile != "" {
 		pem, err := readCA(cfg.CAFile)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("VETTINGD_SMTP_CA_FILE: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("CA file holds no PEM certificate")
+			return nil, errors.New("VETTINGD_SMTP_CA_FILE holds no PEM certificate")
 		}
 		tlsCfg.RootCAs = pool
 	}
@@ -67,7 +81,7 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	if p := u.Port(); p != "" {
 		if port, err = strconv.Atoi(p); err != nil {
-			return nil, errors.New("port must be a number")
+			return nil, errors.New("VETTINGD_SMTP_URL: the port must be a number")
 		}
 	}
 	opts = append(opts, mail.WithPort(port))
@@ -77,9 +91,6 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	if cfg.HelloFQDN != "" {
 		opts = append(opts, mail.WithHELO(cfg.HelloFQDN))
-	}
-	if cfg.From == "" {
-		return nil, errors.New("needs VETTINGD_SMTP_FROM, the sender's address")
 	}
 	return &Notifier{cfg: cfg, opts: opts, host: u.Hostname()}, nil
 }
@@ -135,9 +146,9 @@ func readCA(path string) ([]byte, error) {
 	b, err := boundedfile.Read(path, maxCA)
 	switch {
 	case errors.Is(err, boundedfile.ErrTooLarge):
-		return nil, fmt.Errorf("CA file %s is larger than %d bytes", path, maxCA)
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxCA)
 	case err != nil:
-		return nil, fmt.Errorf("CA file: %w", err)
+		return nil, err
 	}
 	return b, nil
 }
