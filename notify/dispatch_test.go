@@ -338,3 +338,33 @@ func TestAClaimTakesNoMoreThanItsLimit(t *testing.T) {
 		})
 	}
 }
+
+// The outbox keeps no webhook URL (it may carry a secret): a message
+// waiting for its retry goes to the URL configured when it is sent, so
+// that correcting VETTINGD_WEBHOOK_URL mends the messages already queued.
+func TestAQueuedWebhookMessageGoesToTheURLConfiguredNow(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b, func(t *testing.T) {
+			s, old, clk, r := outboxSetup(t, b)
+			queue(t, s, r, clk.Now(), 1)
+			old.FailNext(500)
+			d := &notify.Dispatcher{Store: s, Router: r, Now: clk.Now, BaseDelay: time.Minute}
+			if st, err := d.RunOnce(context.Background()); err != nil || st.Retried != 1 {
+				t.Fatalf("first try: %+v %v", st, err)
+			}
+			var rows []string
+			if err := s.DB().Select(&rows, `SELECT address FROM messages`); err != nil || len(rows) != 1 || strings.Contains(rows[0], "http") {
+				t.Errorf("the outbox keeps the webhook's URL: %v %v", rows, err)
+			}
+			fixed := notifytest.NewWebhook(t, "whsec")
+			clk.Add(2 * time.Minute)
+			d.Router = webhookRouter(fixed.URL)
+			if st, err := d.RunOnce(context.Background()); err != nil || st.Sent != 1 {
+				t.Fatalf("after the URL was corrected: %+v %v", st, err)
+			}
+			if len(fixed.Posts()) != 1 || len(old.Posts()) != 0 {
+				t.Errorf("posts: %d to the URL now configured, %d accepted by the old one", len(fixed.Posts()), len(old.Posts()))
+			}
+		})
+	}
+}

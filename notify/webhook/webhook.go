@@ -32,8 +32,14 @@ var _ notify.Notifier = (*Notifier)(nil)
 // Name is "webhook".
 func (n *Notifier) Name() string { return "webhook" }
 
-// Address is the URL: the receiver routes to people itself.
-func (n *Notifier) Address(store.Recipient) string { return n.URL }
+// Address is the same for everyone (the receiver routes to people
+// itself): not the URL, which may carry a secret and would be kept in
+// every outbox row, and which a corrected VETTINGD_WEBHOOK_URL must
+// replace for the messages already waiting too.
+func (n *Notifier) Address(store.Recipient) string { return Address }
+
+// Address is the webhook's address in the outbox.
+const Address = "webhook"
 
 // Sign returns the X-Vettingd-Signature value of body.
 func Sign(secret string, body []byte) string {
@@ -42,13 +48,15 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Send posts m. A 2xx answer is success; anything else is retried.
-func (n *Notifier) Send(ctx context.Context, url string, m notify.Message) (string, error) {
+// Send posts m to the URL configured now (an outbox row made before a
+// change of URL, which held it, goes to the new one). A 2xx answer is
+// success; anything else is retried.
+func (n *Notifier) Send(ctx context.Context, _ string, m notify.Message) (string, error) {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return "", notify.Permanent(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(body))
 	if err != nil {
 		return "", notify.Permanent(fmt.Errorf("webhook: %w", err))
 	}
