@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // ForgetByNameUpTo lets a test make an import forget everyone.
 var ForgetByNameUpTo = &forgetByNameUpTo
 
@@ -11,3 +13,14 @@ var BulkRows = &bulkRows
 
 // BulkLockWait lets a test give up on a held table sooner.
 var BulkLockWait = &bulkLockWait
+
+// MigrateDownTo undoes the migrations after version v, for a test to run
+// a migration again over rows written before it.
+func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
+	p, err := s.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, v)
+	return err
+}
