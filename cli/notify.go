@@ -39,6 +39,15 @@ func (a *app) router(w io.Writer) (*notify.Router, error) {
 	return r, nil
 }
 
+// recipient names a message's recipient: a role, and the person (a unit
+// has none).
+func recipient(role, id string) string {
+	if id == "" {
+		return role
+	}
+	return role + " " + id
+}
+
 func (a *app) dispatcher(s *store.Store, r *notify.Router, log *slog.Logger) *notify.Dispatcher {
 	return &notify.Dispatcher{Store: s, Router: r, MaxAttempts: a.policy.Notifications.MaxAttempts, Lease: a.cfg.DispatchLease, Log: log}
 }
@@ -147,11 +156,11 @@ func (a *app) notifyStatusCommand() *cobra.Command {
 			fmt.Fprintf(a.env.Stdout, "Outbox: %d pending (oldest %s), %d sent, %d failed, %d withdrawn; %d items waiting for their digest\n",
 				st.Pending, oldest, st.Sent, st.Failed, st.Withdrawn, st.Waiting)
 			for _, r := range st.Retrying {
-				fmt.Fprintf(a.env.Stdout, "  retrying: message %d to %s %s by %s (attempt %d failed; next %s): %s\n", r.ID, r.RecipientRole, r.RecipientID, r.Channel,
+				fmt.Fprintf(a.env.Stdout, "  retrying: message %d to %s by %s (attempt %d failed; next %s): %s\n", r.ID, recipient(r.RecipientRole, r.RecipientID), r.Channel,
 					r.Attempts, r.NextAttemptAt.In(a.cfg.Location).Format(time.DateTime), r.Reason)
 			}
 			for _, f := range st.Failures {
-				fmt.Fprintf(a.env.Stdout, "  failed: message %d to %s %s by %s: %s\n", f.ID, f.RecipientRole, f.RecipientID, f.Channel, f.Reason)
+				fmt.Fprintf(a.env.Stdout, "  failed: message %d to %s by %s: %s\n", f.ID, recipient(f.RecipientRole, f.RecipientID), f.Channel, f.Reason)
 			}
 			return nil
 		},

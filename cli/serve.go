@@ -27,6 +27,14 @@ func (a *app) logger(w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(a.cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if a.cfg.LogFormat == "json" {
+		// A duration as people read it ("1.5s"), as the text format has
+		// it, not a count of nanoseconds.
+		opts.ReplaceAttr = func(_ []string, at slog.Attr) slog.Attr {
+			if at.Value.Kind() == slog.KindDuration {
+				return slog.String(at.Key, at.Value.Duration().String())
+			}
+			return at
+		}
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

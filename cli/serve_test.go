@@ -360,3 +360,21 @@ func TestServeStopsBeforeAnyWorkOnABadSetting(t *testing.T) {
 		}
 	})
 }
+
+// JSON logs give durations as people read them ("1.5s"), as text logs do.
+func TestJSONLogsGiveReadableDurations(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	force(t, dbURL)
+	d := start(t, map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_LISTEN": "127.0.0.1:0", "VETTINGD_LOG_FORMAT": "json"}, "serve", "--as-of", "2026-11-02")
+	line := d.waitFor(t, `\{[^\n]*"msg":"Planned"[^\n]*\}`)[0]
+	var entry map[string]any
+	if err := json.Unmarshal([]byte(line), &entry); err != nil {
+		t.Fatalf("%v: %s", err, line)
+	}
+	if s, ok := entry["duration"].(string); !ok || !strings.HasSuffix(s, "s") {
+		t.Errorf("the plan's duration is logged as %#v, want a duration such as \"12ms\": %s", entry["duration"], line)
+	}
+	if code := d.stop(t); code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
+}
