@@ -66,11 +66,6 @@ func (d Date) String() string {
 	return string(b[:])
 }
 
-// Start returns the instant d begins in loc.
-func (d Date) Start(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
-}
-
 func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
 // AddDays returns d moved by n days (n may be negative).

@@ -453,6 +453,12 @@ func TestAnAcknowledgedReviewGivenToANewAssigneeIsOpenAgain(t *testing.T) {
 					orNull(r.AcknowledgedBy), orNull(r.AcknowledgedAt), tc.status, tc.assignee)
 			}
 		}
+		// Nor is it acknowledged as of its old date, for a report.
+		got := storetest.Query(t, dbURL, `SELECT employee_id || ' ' || COALESCE(CAST(acknowledged_on AS TEXT), 'none') FROM reviews
+			WHERE kind = 'integrity_review' AND employee_id IN ('E2', 'E5', 'E6') ORDER BY employee_id`)
+		if !slices.Equal(got, []string{"E2 2026-11-03", "E5 none", "E6 none"}) {
+			t.Errorf("acknowledged as of: %v", got)
+		}
 		// The new assignee can acknowledge it.
 		must(t, dbURL, "reviews", "ack", fmt.Sprint(moved.ID), "--by", "E1", "--as-of", "2026-11-05")
 	})

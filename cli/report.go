@@ -33,7 +33,7 @@ func (a *app) reportCompliance() *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			c, err := report.Compliance(cmd.Context(), s, a.policy, a.asOf, a.cfg.Location)
+			c, err := report.Compliance(cmd.Context(), s, a.policy, a.asOf)
 			if err != nil {
 				return err
 			}

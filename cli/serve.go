@@ -120,7 +120,7 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	log.Info("Serving", "listen", ln.Addr().String(), "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
 	err = server.Serve(ctx, ln, server.New(server.Options{Ready: readyChecks(s, svc, ns, el, a.cfg.PlanSchedule),
 		Facts: map[string]func() string{"role": func() string { return role(el.IsLeader()) }}, Slack: slackActions,
-		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Location: a.cfg.Location, Log: log, BaseURL: a.cfg.BaseURL,
+		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL,
 			MaxImport: a.cfg.MaxImportBytes, ObserveImport: metrics.ObserveImport}}), func(addr string) {
 		log.Info("Listening", "addr", addr)
 		if started != nil {

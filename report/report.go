@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"vettingd/civil"
 	"vettingd/policy"
@@ -106,10 +105,9 @@ type builder struct {
 // store, with the policy's numbers (days allowed, satisfaction, baselines).
 // Its cost is a pass over current people a chunk at a time and a handful of
 // set-based queries: seconds at national scale, never a query per person.
-// loc is the force's time zone, in which asOf is a day (nil: UTC).
-func Compliance(ctx context.Context, s *store.Store, pol policy.Policy, asOf civil.Date, loc *time.Location) (*ComplianceReport, error) {
+func Compliance(ctx context.Context, s *store.Store, pol policy.Policy, asOf civil.Date) (*ComplianceReport, error) {
 	c := &ComplianceReport{AsOf: asOf}
-	err := s.Report(ctx, asOf, loc, func(rt *store.ReportTx) error {
+	err := s.Report(ctx, asOf, func(rt *store.ReportTx) error {
 		b := &builder{pol: &pol, asOf: asOf, rt: rt, c: c}
 		for _, step := range []func(context.Context) error{b.vetting, b.misconduct, b.circumstances, b.declared, b.overdue, b.leavers} {
 			if err := step(ctx); err != nil {

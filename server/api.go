@@ -25,10 +25,8 @@ type API struct {
 	Planner *scheduler.Planner
 	Policy  policy.Policy
 	Today   func() civil.Date
-	// Location is the force's time zone, in which Today is a day (nil: UTC).
-	Location *time.Location
-	Log      *slog.Logger
-	BaseURL  string // how people reach vettingd; https:// makes session cookies Secure
+	Log     *slog.Logger
+	BaseURL string // how people reach vettingd; https:// makes session cookies Secure
 	// ObserveImport, when set, is told how long each import took.
 	ObserveImport func(kind string, d time.Duration)
 	// MaxImport bounds the CSV body of an import (VETTINGD_MAX_IMPORT_MB);

@@ -37,7 +37,7 @@ var errEnough = errors.New("enough")
 // dashboard is the vetting unit's view: overdue by kind and department,
 // open gaps, triggered reviews, and the compliance report's figures.
 func (a *API) dashboard(w http.ResponseWriter, r *http.Request, s *session) {
-	rep, err := report.Compliance(r.Context(), a.Store, a.Policy, a.today(), a.Location)
+	rep, err := report.Compliance(r.Context(), a.Store, a.Policy, a.today())
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -11,7 +11,7 @@ import (
 // It names people, so the read is audited before it is sent.
 func (a *API) complianceReport(w http.ResponseWriter, r *http.Request, p *principal) {
 	asOf := a.today()
-	c, err := report.Compliance(r.Context(), a.Store, a.Policy, asOf, a.Location)
+	c, err := report.Compliance(r.Context(), a.Store, a.Policy, asOf)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -74,6 +74,7 @@ func (pt *PlanTx) Apply(ctx context.Context, people []PlanPerson, changes []Revi
 				status = CASE WHEN v.reopen THEN 'open' ELSE reviews.status END,
 				acknowledged_at = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_at END,
 				acknowledged_by = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_by END,
+				acknowledged_on = CASE WHEN v.reopen THEN NULL ELSE reviews.acknowledged_on END,
 				notified = CASE WHEN v.moved OR v.opens > reviews.due_on THEN false ELSE reviews.notified END`
 			}, "")
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -20,16 +19,12 @@ type ReportTx struct {
 	tx *sqlx.Tx
 	// AsOf is the date the report is for.
 	AsOf civil.Date
-	// dayAfter is when the day after AsOf begins (the force's time, in
-	// UTC): what was acknowledged before then was acknowledged on AsOf.
-	dayAfter time.Time
 }
 
 // Report runs fn in one read-only transaction (repeatable read on
 // PostgreSQL; on SQLite a deferred transaction reads one WAL snapshot and
-// takes no write lock). loc is the force's time zone, in which asOf is a
-// day (nil: UTC).
-func (s *Store) Report(ctx context.Context, asOf civil.Date, loc *time.Location, fn func(rt *ReportTx) error) error {
+// takes no write lock).
+func (s *Store) Report(ctx context.Context, asOf civil.Date, fn func(rt *ReportTx) error) error {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -49,10 +44,7 @@ func (s *Store) Report(ctx context.Context, asOf civil.Date, loc *time.Location,
 			return fmt.Errorf("store: %w", err)
 		}
 	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	return fn(&ReportTx{s: s, tx: tx, AsOf: asOf, dayAfter: asOf.AddDays(1).Start(loc).UTC()})
+	return fn(&ReportTx{s: s, tx: tx, AsOf: asOf})
 }
 
 // personName is a person's name as reports show it.
@@ -211,21 +203,20 @@ type EventReview struct {
 }
 
 // eventReviewColumns are an event's review r as it stood on the report's
-// date $1 (reviewOn, with $2 the start of the day after it): none if made
-// after it (unless completed by then, as a late-recorded review may be),
-// open if closed after it, and acknowledged only if acknowledged by then.
+// date $1 (reviewOn): none if made after it (unless completed by then, as
+// a late-recorded review may be), open if closed after it.
 const eventReviewColumns = `CASE WHEN ` + reviewOn + ` = '' THEN 0 ELSE r.id END AS review_id, ` + reviewOn + ` AS review_status,
 	CASE WHEN ` + reviewOn + ` <> '' THEN r.due_on END AS review_due,
 	CASE WHEN r.completed_on <= $1 THEN r.completed_on END AS review_completed,
 	CASE WHEN r.cancelled_on <= $1 THEN COALESCE(r.cancel_reason, '') ELSE '' END AS cancel_reason`
 
-// reviewOn is the status of review r on the report's date $1, $2 being
-// when the day after it begins.
+// reviewOn is the status of review r on the report's date $1: open until
+// acknowledged as of that date or before.
 const reviewOn = `(CASE WHEN r.id IS NULL THEN ''
 	WHEN r.status = 'completed' AND r.completed_on <= $1 THEN 'completed'
 	WHEN r.status = 'cancelled' AND r.cancelled_on <= $1 THEN 'cancelled'
 	WHEN r.created_on > $1 THEN ''
-	WHEN r.acknowledged_at < $2 THEN 'acknowledged' ELSE 'open' END)`
+	WHEN r.acknowledged_on <= $1 THEN 'acknowledged' ELSE 'open' END)`
 
 // closedAfter is the condition that review r was completed or cancelled
 // after the report's date $1: open on it.
@@ -241,7 +232,6 @@ const openOn = `r.created_on <= $1 AND (r.status IN ('open', 'acknowledged') OR 
 func (rt *ReportTx) MisconductOutcomes(ctx context.Context, outcomes []string) ([]EventReview, error) {
 	q := &query{s: rt.s}
 	asOf := q.arg(rt.AsOf)
-	q.arg(rt.dayAfter) // $2, for eventReviewColumns
 	var rows []EventReview
 	err := rt.tx.SelectContext(ctx, &rows, `SELECT m.case_ref AS ref, m.employee_id, `+personName+` AS name, m.outcome AS detail,
 		m.concluded_on AS on_date, p.end_date, '' AS assessment, NULL AS assessed_on, `+eventReviewColumns+`
@@ -266,7 +256,7 @@ func (rt *ReportTx) CircumstancesReports(ctx context.Context) ([]EventReview, er
 		FROM circumstances_reports c JOIN people p ON p.employee_id = c.employee_id
 		LEFT JOIN reviews r ON r.kind = 'vetting_review' AND r.employee_id = c.employee_id AND r.source_ref = c.report_ref
 		WHERE c.reported_on <= $1
-		ORDER BY c.employee_id, c.report_ref, r.id`, rt.AsOf, rt.dayAfter)
+		ORDER BY c.employee_id, c.report_ref, r.id`, rt.AsOf)
 	if err != nil {
 		return nil, fmt.Errorf("store: report circumstances reports: %w", err)
 	}

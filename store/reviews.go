@@ -161,8 +161,8 @@ func (pt *PlanTx) StartDate(ctx context.Context, id string) (civil.Date, error) 
 
 // Acknowledge marks an open review as seen by its assignee.
 func (pt *PlanTx) Acknowledge(ctx context.Context, id int64, by string) error {
-	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, updated_at = $2
-		WHERE id = $1 AND status = 'open'`, id, pt.now, by)
+	_, err := pt.tx.ExecContext(ctx, `UPDATE reviews SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, updated_at = $2,
+		acknowledged_on = `+pt.s.date(4)+` WHERE id = $1 AND status = 'open'`, id, pt.now, by, pt.AsOf)
 	if err != nil {
 		return fmt.Errorf("store: acknowledge review %d: %w", id, err)
 	}

@@ -3,7 +3,7 @@
 -- sent. The URLs kept by earlier versions are removed.
 
 -- +goose Up
-UPDATE messages SET address = 'webhook' WHERE channel = 'webhook';
+UPDATE messages SET address = 'webhook' WHERE channel = 'webhook' AND address <> 'webhook';
 
 -- +goose Down
 -- Nothing to restore: the URL is the daemon's setting.
