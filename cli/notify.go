@@ -156,7 +156,7 @@ func (a *app) notifyStatusCommand() *cobra.Command {
 			fmt.Fprintf(a.env.Stdout, "Outbox: %d pending (oldest %s), %d sent, %d failed, %d withdrawn; %d items waiting for their digest\n",
 				st.Pending, oldest, st.Sent, st.Failed, st.Withdrawn, st.Waiting)
 			for _, r := range st.Retrying {
-				fmt.Fprintf(a.env.Stdout, "  retrying: message %d to %s by %s (attempt %d failed; next %s): %s\n", r.ID, recipient(r.RecipientRole, r.RecipientID), r.Channel,
+				fmt.Fprintf(a.env.Stdout, "  retrying: message %d to %s by %s (attempts %d; next %s; last failure): %s\n", r.ID, recipient(r.RecipientRole, r.RecipientID), r.Channel,
 					r.Attempts, r.NextAttemptAt.In(a.cfg.Location).Format(time.DateTime), r.Reason)
 			}
 			for _, f := range st.Failures {

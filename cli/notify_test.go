@@ -696,7 +696,7 @@ func TestNotifyStatusShowsAMessageWaitingForItsRetry(t *testing.T) {
 			t.Fatalf("notify run with the receiver failing once: %v", m)
 		}
 		out := vettingdEnv(t, dbURL, env, "notify", "status").stdout
-		if !strings.Contains(out, "retrying: message ") || !strings.Contains(out, "(attempt 1 failed; next ") || !strings.Contains(out, "500") {
+		if !strings.Contains(out, "retrying: message ") || !strings.Contains(out, "(attempts 1; next ") || !strings.Contains(out, "500") {
 			t.Errorf("notify status does not show the message waiting for its retry:\n%s", out)
 		}
 		var st struct {

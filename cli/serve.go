@@ -105,28 +105,41 @@ func (a *app) serve(ctx context.Context, s *store.Store, started func(addr strin
 	// one that takes the lead later does so through OnGain.
 	el := &leadership.Elector{Store: s, Retry: a.cfg.LeaderRetry, Log: log, OnGain: svc.Kick}
 	svc.Leader = el.IsLeader
+	ns.Leader = el.IsLeader
 	metrics.Leader(el.IsLeader)
+	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
+	// HTTP is served from here on: /healthz answers, and /readyz says
+	// "not ready" until the start's catch-up plan (minutes, after a long
+	// outage of a national force) and first delivery round are done,
+	// rather than the port answering nothing meanwhile. httpCtx stops it
+	// when the start fails below.
+	httpCtx, stopHTTP := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() {
+		served <- server.Serve(httpCtx, ln, server.New(server.Options{Ready: readyChecks(s, svc, ns, el, a.cfg.PlanSchedule),
+			Facts: map[string]func() string{"role": func() string { return role(el.IsLeader()) }}, Slack: slackActions,
+			Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL,
+				MaxImport: a.cfg.MaxImportBytes, ObserveImport: metrics.ObserveImport}}), func(addr string) {
+			log.Info("Listening", "addr", addr)
+			if started != nil {
+				started(addr)
+			}
+		})
+	}()
+	defer func() { stopHTTP(); <-served }() // a failed start ends it too
 	el.Start(ctx)
 	defer el.Stop() // last: the services stop before the lead is given up
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
 	defer svc.Stop(30 * time.Second)
-	ns.Leader = el.IsLeader
 	ns.Start(ctx)
 	releaseMemory(ctx, s, log) // after the start's plan, digest and deliveries
-	slackActions := a.slackActions(ctx, s, router, svc.Planner, log)
 	defer ns.Stop(30 * time.Second)
 	log.Info("Serving", "listen", ln.Addr().String(), "database", string(s.Dialect()), "plan_schedule", a.cfg.PlanSchedule)
-	err = server.Serve(ctx, ln, server.New(server.Options{Ready: readyChecks(s, svc, ns, el, a.cfg.PlanSchedule),
-		Facts: map[string]func() string{"role": func() string { return role(el.IsLeader()) }}, Slack: slackActions,
-		Metrics: metrics, API: &server.API{Store: s, Planner: svc.Planner, Policy: a.policy, Today: a.today, Log: log, BaseURL: a.cfg.BaseURL,
-			MaxImport: a.cfg.MaxImportBytes, ObserveImport: metrics.ObserveImport}}), func(addr string) {
-		log.Info("Listening", "addr", addr)
-		if started != nil {
-			started(addr)
-		}
-	})
+	// Until ctx ends: HTTP shuts down gracefully first, then the services.
+	err = <-served
+	served <- err // for the deferred wait
 	log.Info("Stopping")
 	return err
 }

@@ -378,3 +378,42 @@ func TestJSONLogsGiveReadableDurations(t *testing.T) {
 		t.Errorf("serve exited %d", code)
 	}
 }
+
+// HTTP answers while the start's catch-up plan runs (minutes after a long
+// outage of a national force): /healthz is up and /readyz says not ready,
+// where the port answered nothing before. The plan is held here by taking
+// the planners' lock (store's planLockKey, "vettplan") first.
+func TestServeAnswersWhileItsStartPlanRuns(t *testing.T) {
+	dbURL := storetest.URL(t, "postgres")
+	force(t, dbURL)
+	s := storetest.OpenURL(t, dbURL)
+	ctx := context.Background()
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const planLockKey = 0x7665_7474_706c_616e
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, planLockKey); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, map[string]string{"VETTINGD_DATABASE_URL": dbURL, "VETTINGD_LISTEN": "127.0.0.1:0"}, "serve", "--as-of", "2026-11-02")
+	base := "http://" + d.waitFor(t, `msg=Listening addr=(127\.0\.0\.1:\d+)`)[1]
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Errorf("healthz during the start's plan: %d", code)
+	}
+	if code, body := get(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "the planner has not completed a run since start") {
+		t.Errorf("readyz during the start's plan: %d %s", code, body)
+	}
+	if strings.Contains(d.err.String(), "msg=Planned") {
+		t.Fatal("the start's plan ran while the planners' lock was held")
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, planLockKey); err != nil {
+		t.Fatal(err)
+	}
+	d.waitFor(t, `msg=Planned`)
+	ready(t, base)
+	if code := d.stop(t); code != 0 {
+		t.Errorf("serve exited %d", code)
+	}
+}

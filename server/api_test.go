@@ -278,8 +278,6 @@ func TestUnitMembersAndOwnersActAsThemselves(t *testing.T) {
 	})
 }
 
-// overdue=true keeps the overdue reviews, overdue=false the others, and no
-// overdue both.
 // A wrong method on an endpoint that exists is a 405 naming the methods it
 // takes; a path that does not exist is a 404. Both answer JSON.
 func TestAWrongMethodIsNotANoSuchEndpoint(t *testing.T) {
@@ -309,6 +307,8 @@ func TestAWrongMethodIsNotANoSuchEndpoint(t *testing.T) {
 	}
 }
 
+// overdue=true keeps the overdue reviews, overdue=false the others, and no
+// overdue both.
 func TestTheOverdueFilterTakesBothValues(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dbURL string) {
 		f := newAPI(t, dbURL)

@@ -167,7 +167,7 @@ func TestSupervisorWorksTheirInboxInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		if page := text(t, ctx, "main"); strings.Contains(page, "No clearances on record") || strings.Contains(page, "C5") ||
-			!strings.Contains(page, "Clearance decisions are shown to the vetting unit") {
+			!strings.Contains(page, "Clearance decisions are not shown to supervisors") {
 			t.Errorf("E4's page for their supervisor E2:\n%s", page)
 		}
 

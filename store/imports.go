@@ -791,7 +791,7 @@ func (it *ImportTx) SupervisorsGone(ctx context.Context, asOf civil.Date) (peopl
 		N  int    `db:"n"`
 	}
 	err = it.tx.SelectContext(ctx, &rows, `SELECT s.employee_id, COUNT(*) AS n FROM people s JOIN people p ON p.supervisor_id = s.employee_id
-		WHERE s.end_date <= `+it.s.date(1)+` AND (p.end_date IS NULL OR p.end_date > `+it.s.date(1)+`)
+		WHERE s.end_date <= `+it.s.date(1)+` AND p.start_date <= `+it.s.date(1)+` AND (p.end_date IS NULL OR p.end_date > `+it.s.date(1)+`)
 		GROUP BY s.employee_id ORDER BY COUNT(*) DESC, s.employee_id`, asOf)
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("store: supervisors gone: %w", err)
