@@ -16,12 +16,12 @@ type idleServe struct {
 	rss, peak int64         // bytes: resident once settled, and the peak of its start
 	cpu       time.Duration // CPU used over window while idle
 	window    time.Duration
-	start     time.Duration // from exec to listening (the start includes a plan)
+	start     time.Duration // from exec to ready (the start includes a plan)
 }
 
 // serveIdle starts the real binary's serve on loopback, waits until it
-// listens and answers /readyz (its start plans everyone and delivers what is
-// owed), lets it settle, then reads its resident set and the CPU it uses over
+// listens and then until /readyz answers 200 (its start plans everyone and
+// delivers what is owed; it serves HTTP meanwhile), lets it settle, then reads its resident set and the CPU it uses over
 // window with nothing to do: a daemon that polls busily shows here.
 func serveIdle(b *testing.B, bin, dbURL string, settle, window time.Duration) idleServe {
 	b.Helper()
@@ -63,15 +63,20 @@ func serveIdle(b *testing.B, bin, dbURL string, settle, window time.Duration) id
 	case <-time.After(20 * time.Minute):
 		b.Fatalf("vettingd serve did not listen within 20 minutes")
 	}
+	for deadline := time.Now().Add(20 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + at + "/readyz")
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("vettingd serve was not ready within 20 minutes: /readyz answered %d", resp.StatusCode)
+		}
+	}
 	res := idleServe{start: time.Since(began), window: window}
-	resp, err := http.Get("http://" + at + "/readyz")
-	if err != nil {
-		b.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b.Logf("serve: /readyz answered %d", resp.StatusCode)
-	}
 	time.Sleep(settle)
 	pid := cmd.Process.Pid
 	cpu0, err := procCPU(pid)

@@ -128,7 +128,7 @@ func (f *figures) table(pg *figures) []tableRow {
 		add(ackName, ackValue, "", "")
 	}
 	timed("acknowledge: p99", f.acks.lat.quantile(0.99), "", 0, func(p *figures) time.Duration { return p.acks.lat.quantile(0.99) })
-	add("idle serve RSS (VmRSS, settled)", fmt.Sprintf("%s (start peak %s, listening after %s)", mb(f.serve.rss), mb(f.serve.peak), secs(f.serve.start)),
+	add("idle serve RSS (VmRSS, settled)", fmt.Sprintf("%s (start peak %s, ready after %s)", mb(f.serve.rss), mb(f.serve.peak), secs(f.serve.start)),
 		"≤ "+mb(serveRSSTarget), verdict(f.serve.rss <= serveRSSTarget))
 	maxCPU := time.Duration(idleCPUShare * float64(f.serve.window))
 	add(fmt.Sprintf("idle serve CPU over %s", secs(f.serve.window)), secs(f.serve.cpu), "≤ "+secs(maxCPU)+" (no busy polling)", verdict(f.serve.cpu <= maxCPU))
