@@ -492,28 +492,28 @@ type OutboxStatus struct {
 	Retrying []RetryingMessage `json:"retrying"`
 }
 
-// RetryingMessage is a pending message whose last attempt failed, with why
-// and when it is tried again.
-type RetryingMessage struct {
-	ID            int64     `db:"id" json:"id"`
-	DeliveryID    string    `db:"delivery_id" json:"delivery_id"`
-	Channel       string    `db:"channel" json:"channel"`
-	RecipientRole string    `db:"recipient_role" json:"recipient_role"`
-	RecipientID   string    `db:"recipient_id" json:"recipient_id"`
-	Attempts      int       `db:"attempts" json:"attempts"`
-	NextAttemptAt time.Time `db:"next_attempt_at" json:"next_attempt_at"`
-	Reason        string    `db:"last_error" json:"reason"`
+// MessageFault is a message whose delivery went wrong, with why.
+type MessageFault struct {
+	ID            int64  `db:"id" json:"id"`
+	DeliveryID    string `db:"delivery_id" json:"delivery_id"`
+	Channel       string `db:"channel" json:"channel"`
+	RecipientRole string `db:"recipient_role" json:"recipient_role"`
+	RecipientID   string `db:"recipient_id" json:"recipient_id"`
+	Reason        string `db:"last_error" json:"reason"`
 }
 
-// FailedMessage is a message given up, with why.
+// RetryingMessage is a pending message whose last attempt failed, and
+// when it is tried again.
+type RetryingMessage struct {
+	MessageFault
+	Attempts      int       `db:"attempts" json:"attempts"`
+	NextAttemptAt time.Time `db:"next_attempt_at" json:"next_attempt_at"`
+}
+
+// FailedMessage is a message given up.
 type FailedMessage struct {
-	ID            int64     `db:"id" json:"id"`
-	DeliveryID    string    `db:"delivery_id" json:"delivery_id"`
-	Channel       string    `db:"channel" json:"channel"`
-	RecipientRole string    `db:"recipient_role" json:"recipient_role"`
-	RecipientID   string    `db:"recipient_id" json:"recipient_id"`
-	CreatedAt     time.Time `db:"created_at" json:"created_at"`
-	Reason        string    `db:"last_error" json:"reason"`
+	MessageFault
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
 // Outbox reports the outbox's state, with the latest failures (at most 20).
