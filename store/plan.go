@@ -509,17 +509,35 @@ const unplanned = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id 
 // otherwise have it hash the whole table for every chunk.
 const unplannedIn = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id = p.employee_id AND ps.employee_id > $2 AND ps.employee_id <= $3)`
 
-const personColumns = `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
+// personColumns selects a chunk's people with their post's levels and
+// their supervisor's dates.
+func (pt *PlanTx) personColumns() string {
+	return `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
 	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on,
 	CASE WHEN s.employee_id IS NOT NULL AND s.start_date <= $1 AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current,
 	s.start_date AS supervisor_start, s.end_date AS supervisor_end
-	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id LEFT JOIN people s ON s.employee_id = p.supervisor_id`
+	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id ` + pt.s.leftLookUp("people s", "s.employee_id, s.start_date, s.end_date", "s.employee_id = p.supervisor_id")
+}
+
+// leftLookUp is a LEFT JOIN that looks up, row by row through its key,
+// the columns of table (with its alias) where cond holds. Joined plainly,
+// PostgreSQL merged a chunk's 2,000 people with their supervisors by
+// reading the primary key from its start to the highest supervisor's id: 40,000 entries for every chunk of a synthetic
+// force whose managers come first, the whole table for one whose managers
+// are spread over the range of ids. OFFSET 0 keeps PostgreSQL from
+// flattening the lookup back into that join; SQLite looks up anyway.
+func (s *Store) leftLookUp(table, columns, cond string) string {
+	if s.dialect == Postgres {
+		return `LEFT JOIN LATERAL (SELECT ` + columns + ` FROM ` + table + ` WHERE ` + cond + ` OFFSET 0) AS ` + table[strings.LastIndexByte(table, ' ')+1:] + ` ON true`
+	}
+	return `LEFT JOIN ` + table + ` ON ` + cond
+}
 
 func (pt *PlanTx) loadPeople(ctx context.Context, buf int, only []string) ([]PlanPerson, error) {
 	people := pt.buf.people[buf][:0]
 	defer func() { pt.buf.people[buf] = people[:0] }()
 	filter, args := pt.idFilter(only, 2)
-	err := pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
+	err := pt.tx.SelectContext(ctx, &people, `SELECT `+pt.personColumns()+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
 		append([]any{pt.AsOf}, args...)...)
 	return people, wrapLoad(err)
 }
@@ -538,7 +556,7 @@ func (pt *PlanTx) loadRange(ctx context.Context, buf int, after string) ([]PlanP
 	}
 	people := pt.buf.people[buf][:0]
 	defer func() { pt.buf.people[buf] = people[:0] }()
-	err = pt.tx.SelectContext(ctx, &people, `SELECT `+personColumns+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplannedIn+`
+	err = pt.tx.SelectContext(ctx, &people, `SELECT `+pt.personColumns()+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplannedIn+`
 		ORDER BY p.employee_id`, pt.AsOf, after, last.String)
 	return people, last.String, wrapLoad(err)
 }
@@ -576,7 +594,7 @@ func (pt *PlanTx) loadRecords(ctx context.Context, people []PlanPerson, listed b
 			c.first_imported_on,
 			CASE WHEN o.employee_id IS NOT NULL AND o.start_date <= {as_of} AND (o.end_date IS NULL OR o.end_date > {as_of}) THEN 1 ELSE 0 END AS owner_current,
 			o.start_date AS owner_start, o.end_date AS owner_end
-			FROM clearances c LEFT JOIN people o ON o.employee_id = c.mitigation_owner_id
+			FROM clearances c ` + pt.s.leftLookUp("people o", "o.employee_id, o.start_date, o.end_date", "o.employee_id = c.mitigation_owner_id") + `
 			WHERE c.employee_id {ids} ORDER BY c.employee_id, c.level, c.decided_on, c.clearance_ref`},
 		{&misconduct, `SELECT employee_id, case_ref, outcome, concluded_on FROM misconduct_outcomes WHERE employee_id {ids}`},
 		{&circumstances, `SELECT employee_id, report_ref, category, reported_on, assessment, assessed_on FROM circumstances_reports WHERE employee_id {ids}`},
