@@ -110,7 +110,7 @@ func (pt *PlanTx) RecordDraw(ctx context.Context, d DrawRecord) error {
 	if err := pt.s.insertRows(ctx, pt.tx, `INSERT INTO revetting_draw_people (month, employee_id) VALUES `, 2, rows); err != nil {
 		return fmt.Errorf("store: record draw: %w", err)
 	}
-	return forget(ctx, pt.tx, `SELECT employee_id FROM revetting_draw_people WHERE month = $1`, d.Month)
+	return forget(ctx, pt.tx, pt.s, `SELECT employee_id FROM revetting_draw_people WHERE month = $1`, d.Month)
 }
 
 const drawColumns = `month, drawn_on, drawn_at, seed, population, eligible, COALESCE(eligible_sha256, '') AS eligible_sha256,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -900,6 +901,12 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 	if d.Created < d.Rows {
 		insert += ` WHERE NOT EXISTS (SELECT 1 FROM ` + t + ` t WHERE t.` + k + ` = s.` + k + `)`
 	}
+	// In the order the planner reads them: a person's records, and the
+	// people, by employee id. A file in another order (by name, by
+	// department) laid them out across the table, and the plan, a chunk
+	// of ids at a time, then visited most of its pages for every chunk: a
+	// national first plan took 25 s, against 17 s.
+	insert += ` ORDER BY s.` + it.planOrder()
 	update := `UPDATE ` + t + ` SET ` + strings.Join(sets, ", ") + `, updated_at = $1 FROM ` + stage + ` s
 		WHERE ` + t + `.` + k + ` = s.` + k + ` AND ` + it.changed(t, "s")
 	// A first import of a national force is a bulk load: its keys are
@@ -910,6 +917,11 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 	} else if ok {
 		if bulk, err = it.s.suspendChecks(ctx, it.tx, t, false); err != nil {
 			return err
+		}
+		if it.s.dialect == Postgres { // room to put a national file in order without spilling to disk
+			if _, err := it.tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+				return fmt.Errorf("store: merge %s: %w", t, err)
+			}
 		}
 	}
 	if d.Created > 0 {
@@ -923,6 +935,15 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 		}
 	}
 	return bulk.restore(ctx, it.tx)
+}
+
+// planOrder is the staged column by which the planner reads the table:
+// employee_id where it has one, else its key.
+func (it *ImportTx) planOrder() string {
+	if slices.Contains(it.columnNames(), "employee_id") {
+		return "employee_id"
+	}
+	return it.t.Key
 }
 
 // endAbsent makes leavers of the people, or closes the posts, that a

@@ -166,7 +166,7 @@ func (pt *PlanTx) Acknowledge(ctx context.Context, id int64, by string) error {
 	if err != nil {
 		return fmt.Errorf("store: acknowledge review %d: %w", id, err)
 	}
-	if err := forget(ctx, pt.tx, `SELECT employee_id FROM reviews WHERE id = $1`, id); err != nil {
+	if err := forget(ctx, pt.tx, pt.s, `SELECT employee_id FROM reviews WHERE id = $1`, id); err != nil {
 		return err
 	}
 	return pt.Audit(ctx, "review_acknowledged", "review", fmt.Sprint(id), map[string]any{"by": by})
@@ -193,7 +193,7 @@ func (pt *PlanTx) Complete(ctx context.Context, id int64, c Completion) error {
 	if err != nil {
 		return fmt.Errorf("store: complete review %d: %w", id, err)
 	}
-	if err := forget(ctx, pt.tx, `SELECT employee_id FROM reviews WHERE id = $1`, id); err != nil {
+	if err := forget(ctx, pt.tx, pt.s, `SELECT employee_id FROM reviews WHERE id = $1`, id); err != nil {
 		return err
 	}
 	return pt.Audit(ctx, "review_completed", "review", fmt.Sprint(id),
@@ -218,7 +218,7 @@ func (pt *PlanTx) AssessReport(ctx context.Context, ref, assessment string, on c
 	if err != nil {
 		return fmt.Errorf("store: assess %s: %w", ref, err)
 	}
-	return forget(ctx, pt.tx, `SELECT employee_id FROM circumstances_reports WHERE report_ref = $1`, ref)
+	return forget(ctx, pt.tx, pt.s, `SELECT employee_id FROM circumstances_reports WHERE report_ref = $1`, ref)
 }
 
 // Audit appends an entry to the audit log inside the transaction.

@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"vettingd/civil"
+	"vettingd/store"
+	"vettingd/store/storetest"
+)
+
+// TestImportsStoreRowsInPlanOrder: a file in another order than the
+// employee ids (here, the reverse) is stored in their order, people and
+// their records alike, as the planner reads them a range of ids at a time.
+func TestImportsStoreRowsInPlanOrder(t *testing.T) {
+	asOf := civil.MustParse("2026-11-02")
+	dir := t.TempDir()
+	var people, clearances strings.Builder
+	people.WriteString("employee_id,given_name,family_name,workforce_type,start_date\n")
+	clearances.WriteString("clearance_ref,employee_id,level,decision,decided_on\n")
+	for i := 60; i >= 1; i-- {
+		fmt.Fprintf(&people, "E%06d,A,B,staff,2001-01-01\n", i)
+		fmt.Fprintf(&clearances, "C%06d,E%06d,RV,granted,2024-01-01\n", 100-i, i)
+	}
+	write := func(name, text string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	peopleFile, clearancesFile := write("people.csv", people.String()), write("clearances.csv", clearances.String())
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		s, err := store.Open(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		importFile(t, s, "people", "", peopleFile, asOf)
+		importFile(t, s, "clearances", "", clearancesFile, asOf)
+		physical := "rowid"
+		if s.Dialect() == store.Postgres {
+			physical = "ctid"
+		}
+		for _, table := range []string{"people", "clearances"} {
+			ids := storetest.Query(t, dbURL, "SELECT employee_id FROM "+table+" ORDER BY "+physical)
+			if len(ids) != 60 || !slices.IsSorted(ids) {
+				t.Errorf("%s as stored: %v", table, ids)
+			}
+		}
+	})
+}
