@@ -178,3 +178,52 @@ func importFile(t *testing.T, s *store.Store, kind, mode, file string, asOf civi
 	}
 	return rep
 }
+
+// TestAFullPlanRemembersWhenASupervisorStarts: someone whose supervisor
+// joins later is the vetting unit's until then, and the supervisor's from
+// the day they start, when a plan of everyone (which reads supervisors'
+// dates for the whole force at once) was the last to plan them.
+func TestAFullPlanRemembersWhenASupervisorStarts(t *testing.T) {
+	start := civil.MustParse("2026-11-02")
+	dir := t.TempDir()
+	files, err := synth.Write(dir, synth.Config{People: 40, Seed: 5, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta := filepath.Join(dir, "joiner.csv")
+	body := "employee_id,given_name,family_name,workforce_type,start_date,supervisor_id\n" +
+		"J000001,New,Boss,staff,2026-11-09,\nE000030,Pat,Doe,officer,2000-01-01,J000001\n"
+	if err := os.WriteFile(delta, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for _, kind := range importer.Kinds() {
+			importFile(t, s, kind, "", files[kind], start)
+		}
+		importFile(t, s, "people", "delta", delta, start)
+		everyone := &scheduler.Planner{Store: s, Policy: policy.Default(), Everyone: true}
+		if _, err := everyone.Run(ctx, start, "test", false); err != nil {
+			t.Fatal(err)
+		}
+		assignee := func() []string {
+			return storetest.Query(t, dbURL, `SELECT COALESCE(assignee_id, '-') FROM reviews
+				WHERE employee_id = 'E000030' AND kind = 'integrity_review' AND status IN ('open', 'acknowledged')`)
+		}
+		if got := assignee(); len(got) != 1 || got[0] != "-" {
+			t.Fatalf("before the supervisor starts, the integrity review is assigned to %v, not to nobody (the vetting unit)", got)
+		}
+		p := &scheduler.Planner{Store: s, Policy: policy.Default()}
+		if _, err := p.Run(ctx, civil.MustParse("2026-11-10"), "test", false); err != nil {
+			t.Fatal(err)
+		}
+		if got := assignee(); len(got) != 1 || got[0] != "J000001" {
+			t.Fatalf("once the supervisor has started, the integrity review is assigned to %v, not to J000001", got)
+		}
+	})
+}

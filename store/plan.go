@@ -439,6 +439,10 @@ func (pt *PlanTx) bulkReviews(ctx context.Context, people int) (*suspended, erro
 // plannedRange plans, a chunk at a time in id order, everyone with no
 // conclusion that holds.
 func (pt *PlanTx) plannedRange(ctx context.Context, eval Evaluator) error {
+	supervisors, err := pt.supervisorDates(ctx)
+	if err != nil {
+		return err
+	}
 	after, finished := "", false
 	return pt.pipeline(ctx, eval, func(buf int) ([]PlanPerson, bool, error) {
 		for !finished {
@@ -449,11 +453,51 @@ func (pt *PlanTx) plannedRange(ctx context.Context, eval Evaluator) error {
 			}
 			after = last
 			if len(people) > 0 { // else a chunk of people all planned already
+				for i := range people {
+					supervisors.fill(&people[i], pt.AsOf)
+				}
 				return people, false, nil
 			}
 		}
 		return nil, false, nil
 	})
+}
+
+// tenure is when a person starts, and leaves (zero: not known).
+type tenure struct{ start, end civil.Date }
+
+// supervisorTenures are the tenures of everyone who supervises someone.
+type supervisorTenures map[string]tenure
+
+// supervisorDates reads the tenure of everyone who supervises someone, for
+// a pass over the force: looked up a chunk at a time, the supervisors of a
+// force whose ids do not follow its hierarchy were a random read each,
+// 2.6 s of a national first plan against 0.9 s for one whose managers'
+// ids come first. (About one person in eight supervises: 40,000 entries.)
+func (pt *PlanTx) supervisorDates(ctx context.Context) (supervisorTenures, error) {
+	var rows []struct {
+		ID    string     `db:"employee_id"`
+		Start civil.Date `db:"start_date"`
+		End   civil.Date `db:"end_date"`
+	}
+	err := pt.tx.SelectContext(ctx, &rows, `SELECT employee_id, start_date, end_date FROM people
+		WHERE employee_id IN (SELECT supervisor_id FROM people WHERE supervisor_id IS NOT NULL)`)
+	if err != nil {
+		return nil, fmt.Errorf("store: load supervisors: %w", err)
+	}
+	m := make(supervisorTenures, len(rows))
+	for _, r := range rows {
+		m[r.ID] = tenure{r.Start, r.End}
+	}
+	return m, nil
+}
+
+// fill sets p's supervisor's dates, and whether they supervise on asOf,
+// as personColumns would.
+func (m supervisorTenures) fill(p *PlanPerson, asOf civil.Date) {
+	t := m[p.SupervisorID] // zero for none
+	p.SupervisorStart, p.SupervisorEnd = t.start, t.end
+	p.SupervisorCurrent = !t.start.IsZero() && !t.start.After(asOf) && (t.end.IsZero() || t.end.After(asOf))
 }
 
 // pipeline plans the chunks next loads (into people buffer buf; none, when
@@ -503,17 +547,21 @@ func (pt *PlanTx) pipeline(ctx context.Context, eval Evaluator, next func(buf in
 // unplanned is the condition on people p that no conclusion holds for them.
 const unplanned = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id = p.employee_id)`
 
-// unplannedIn is unplanned for a chunk of ids after $2, up to $3. The
+// unplannedIn is unplanned for a chunk of ids after $1, up to $2. The
 // bounds on plan_state as well let the database read just the chunk's
 // part of it: its statistics, from before the plan filled it, would
 // otherwise have it hash the whole table for every chunk.
-const unplannedIn = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id = p.employee_id AND ps.employee_id > $2 AND ps.employee_id <= $3)`
+const unplannedIn = `NOT EXISTS (SELECT 1 FROM plan_state ps WHERE ps.employee_id = p.employee_id AND ps.employee_id > $1 AND ps.employee_id <= $2)`
 
-// personColumns selects a chunk's people with their post's levels and
-// their supervisor's dates.
-func (pt *PlanTx) personColumns() string {
-	return `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
-	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on,
+// personColumns selects a chunk's people with their post's levels and,
+// with supervisors, their supervisor's dates (else left to fill).
+func (pt *PlanTx) personColumns(supervisors bool) string {
+	cols := `p.employee_id, p.workforce_type, COALESCE(p.post_id, '') AS post_id, COALESCE(po.required_levels, '') AS post_levels,
+	COALESCE(p.supervisor_id, '') AS supervisor_id, p.status, p.start_date, p.end_date, p.last_integrity_review_on, p.first_imported_on`
+	if !supervisors {
+		return cols + ` FROM people p LEFT JOIN posts po ON po.post_id = p.post_id`
+	}
+	return cols + `,
 	CASE WHEN s.employee_id IS NOT NULL AND s.start_date <= $1 AND (s.end_date IS NULL OR s.end_date > $1) THEN 1 ELSE 0 END AS supervisor_current,
 	s.start_date AS supervisor_start, s.end_date AS supervisor_end
 	FROM people p LEFT JOIN posts po ON po.post_id = p.post_id ` + pt.s.leftLookUp("people s", "s.employee_id, s.start_date, s.end_date", "s.employee_id = p.supervisor_id")
@@ -537,7 +585,7 @@ func (pt *PlanTx) loadPeople(ctx context.Context, buf int, only []string) ([]Pla
 	people := pt.buf.people[buf][:0]
 	defer func() { pt.buf.people[buf] = people[:0] }()
 	filter, args := pt.idFilter(only, 2)
-	err := pt.tx.SelectContext(ctx, &people, `SELECT `+pt.personColumns()+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
+	err := pt.tx.SelectContext(ctx, &people, `SELECT `+pt.personColumns(true)+` WHERE p.employee_id `+filter+` ORDER BY p.employee_id`,
 		append([]any{pt.AsOf}, args...)...)
 	return people, wrapLoad(err)
 }
@@ -556,8 +604,8 @@ func (pt *PlanTx) loadRange(ctx context.Context, buf int, after string) ([]PlanP
 	}
 	people := pt.buf.people[buf][:0]
 	defer func() { pt.buf.people[buf] = people[:0] }()
-	err = pt.tx.SelectContext(ctx, &people, `SELECT `+pt.personColumns()+` WHERE p.employee_id > $2 AND p.employee_id <= $3 AND `+unplannedIn+`
-		ORDER BY p.employee_id`, pt.AsOf, after, last.String)
+	err = pt.tx.SelectContext(ctx, &people, `SELECT `+pt.personColumns(false)+` WHERE p.employee_id > $1 AND p.employee_id <= $2 AND `+unplannedIn+`
+		ORDER BY p.employee_id`, after, last.String)
 	return people, last.String, wrapLoad(err)
 }
 
