@@ -51,9 +51,12 @@ func benchPeople(b *testing.B) int {
 func BenchmarkNational(b *testing.B) {
 	n := benchPeople(b)
 	dir := b.TempDir()
+	// Numbered as a real force numbers its people, not managers first: in
+	// id order, a plan's chunk of people is scattered over the file's order
+	// (the hierarchy's), and their supervisors over the range of ids.
 	progress("building vettingd and generating %s people", count(n))
 	bin := buildBinary(b, dir)
-	files, err := synth.Write(filepath.Join(dir, "force"), synth.Config{People: n, Seed: 1, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)})
+	files, err := synth.Write(filepath.Join(dir, "force"), synth.Config{People: n, Seed: 1, AsOf: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), SpreadIDs: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func (g *generator) terms(i int) (decision, adverse, owner, months string) {
 		}
 	}
 	if months != "" {
-		owner = employeeID(int(g.sup[i]))
+		owner = g.employeeID(int(g.sup[i]))
 	}
 	return decision, adverse, owner, months
 }
@@ -203,5 +203,5 @@ func (g *generator) writeDecision(i int, level, decision string, decided time.Ti
 	if (decision == "granted" || decision == "granted_with_conditions") && g.chance(0.2) {
 		expires = date(addMonths(decided, validityMonths[level]))
 	}
-	g.out[kClearances].row(g.next(kClearances, "C", 7), employeeID(i), level, decision, date(decided), expires, adverse, owner, months)
+	g.out[kClearances].row(g.next(kClearances, "C", 7), g.employeeID(i), level, decision, date(decided), expires, adverse, owner, months)
 }

@@ -7,7 +7,7 @@ import "time"
 // information ~0.3%, business interests ~2%, notifiable associations ~1%.
 // No event is dated before the person started or after as-of.
 func (g *generator) writeEvents(i int, start time.Time) {
-	id := employeeID(i)
+	id := g.employeeID(i)
 	if g.chance(0.01) {
 		g.out[kMisconduct].row(g.next(kMisconduct, "M", 6), id, g.weighted(outcomes), date(g.recent(36, start)))
 	}

@@ -23,17 +23,22 @@ type generator struct {
 	postOf []int32 // post index; -1 for none
 
 	seq      [nKinds]int // last reference number written, by kind
+	spread   int         // SpreadIDs' step; 0 without
 	grants   int         // current grants made so far
 	leapOwed int         // 29 February grants still owed (see decidedOn)
 }
 
 func newGenerator(cfg Config, out *sinks) *generator {
-	return &generator{
+	g := &generator{
 		cfg:  cfg,
 		r:    rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		asOf: day(cfg.AsOf.Year(), cfg.AsOf.Month(), cfg.AsOf.Day()),
 		out:  out,
 	}
+	if cfg.SpreadIDs {
+		g.spread = spreadStep(cfg.People)
+	}
+	return g
 }
 
 // run writes the whole force: posts, then the people one by one, each with
@@ -89,8 +94,33 @@ func ref(prefix string, width, n int) string {
 	return string(append(b, digits...))
 }
 
-// employeeID names the person with index i (E000001 is index 0).
-func employeeID(i int) string { return ref("E", 6, i+1) }
+// employeeID names the person with index i: E000001 is index 0, or with
+// SpreadIDs the number (i·step + People/3) modulo People, plus 1 (a
+// shuffle, as step and People have no common factor).
+func (g *generator) employeeID(i int) string {
+	if g.spread == 0 {
+		return ref("E", 6, i+1)
+	}
+	return ref("E", 6, (i*g.spread+g.cfg.People/3)%g.cfg.People+1)
+}
+
+// spreadStep returns a step for SpreadIDs: near 0.6180 of n (the golden
+// ratio, which scatters consecutive indices evenly), with no factor in
+// common with n.
+func spreadStep(n int) int {
+	step := max(1, n*618/1000)
+	for gcd(step, n) != 1 {
+		step++
+	}
+	return step
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
 
 // Dates are time.Time values at midnight UTC, where a day is always 24
 // hours, so differences in hours divide exactly into days.

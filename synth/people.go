@@ -12,7 +12,7 @@ func (g *generator) writePerson(i int) {
 	given, family := g.one(givenNames), g.one(familyNames)
 	g.postOf[i] = g.pickPost(i)
 	start := g.startDate(i)
-	g.out[kPeople].row(employeeID(i), given, family, g.email(i, given, family), g.slackID(), wf, g.rank(i, wf),
+	g.out[kPeople].row(g.employeeID(i), given, family, g.email(i, given, family), g.slackID(), wf, g.rank(i, wf),
 		g.postID(i), g.supervisorID(i), date(start), "", g.status(i), g.lastIntegrityReview(start))
 	g.writeClearances(i, wf, start)
 	g.writeEvents(i, start)
@@ -95,7 +95,7 @@ func (g *generator) postID(i int) string {
 
 func (g *generator) supervisorID(i int) string {
 	if s := g.sup[i]; s >= 0 {
-		return employeeID(int(s))
+		return g.employeeID(int(s))
 	}
 	return ""
 }

@@ -18,6 +18,12 @@ type Config struct {
 	Posts  int       // number of posts; 0 means People/100, between 10 and 3,000
 	Seed   uint64    // the same seed and config give byte-identical files
 	AsOf   time.Time // "today" (only its year, month and day count): dates are generated relative to it
+	// SpreadIDs numbers the people as a real force does, not in order of
+	// rank: their ids are a fixed shuffle of 1…People, so that the people
+	// file (in order of the hierarchy) is not in order of id, and a
+	// manager's id is anywhere in the range. Without it, E000001 is the
+	// chief constable and managers come first.
+	SpreadIDs bool
 	// Replace lets Write overwrite files of the same names; without it,
 	// Write refuses a directory that holds any of them (it may hold real
 	// exports).

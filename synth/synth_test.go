@@ -84,6 +84,7 @@ func TestForcesAreValid(t *testing.T) {
 		{"as of a leap day", Config{People: 500, Posts: 3, Seed: 4, AsOf: time.Date(2028, 2, 29, 15, 4, 5, 0, time.UTC)}},
 		{"as of 1 March", Config{People: 500, Seed: 5, AsOf: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}},
 		{"two thousand", Config{People: 2000, Seed: 1, AsOf: asOf}},
+		{"ids spread", Config{People: 2000, Seed: 1, AsOf: asOf, SpreadIDs: true}},
 		{"many posts", Config{People: 20000, Posts: 2500, Seed: 6, AsOf: asOf}},
 	}
 	for _, tt := range tests {
@@ -100,6 +101,30 @@ func TestForcesAreValid(t *testing.T) {
 				t.Errorf("%d grants decided on a 29 February among %d people", leap, tt.cfg.People)
 			}
 		})
+	}
+}
+
+// TestSpreadIDsShuffleTheNumbers: with SpreadIDs the people are numbered
+// 1…People all the same, each once, but not in the order of the file (the
+// hierarchy's), and the chief constable is not E000001.
+func TestSpreadIDsShuffleTheNumbers(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, 10, 618, 2000} {
+		f := load(t, write(t, Config{People: n, Seed: 2, AsOf: asOf, SpreadIDs: true}))
+		people := f["people"]
+		var ids []string
+		for _, r := range people.rows {
+			ids = append(ids, people.get(r, "employee_id"))
+		}
+		sorted := slices.Sorted(slices.Values(ids))
+		for i, id := range sorted {
+			if want := ref("E", 6, i+1); id != want {
+				t.Fatalf("%d people: the %dth id in order is %s, want %s", n, i+1, id, want)
+			}
+		}
+		if n >= 10 && (slices.IsSorted(ids) || ids[0] == "E000001") {
+			t.Errorf("%d people: the ids are not spread: %v…", n, ids[:5])
+		}
 	}
 }
 
