@@ -24,3 +24,10 @@ func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
 	_, err = p.DownTo(ctx, v)
 	return err
 }
+
+// Setting returns the value of a PostgreSQL setting inside the import's transaction.
+func (it *ImportTx) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := it.tx.GetContext(ctx, &v, `SELECT current_setting($1)`, name)
+	return v, err
+}

@@ -442,7 +442,8 @@ func (it *ImportTx) SupervisorCycles(ctx context.Context, snapshot bool, asOf ci
 		// file in hundreds of batches on disk), so name them only when
 		// someone is missed.
 		var reached, staged int
-		if err := it.tx.QueryRowContext(ctx, countReached).Scan(&reached, &staged); err != nil {
+		err := it.hashJoins(ctx, func() error { return it.tx.QueryRowContext(ctx, countReached).Scan(&reached, &staged) })
+		if err != nil {
 			return nil, fmt.Errorf("store: check supervisor_id: %w", err)
 		}
 		if reached == staged {
@@ -475,6 +476,27 @@ const hangingInFile = reachedFromRoots + `
 	SELECT s.line, s.employee_id, s.supervisor_id FROM ` + stage + ` s LEFT JOIN reached r ON r.id = s.employee_id
 	WHERE r.id IS NULL AND s.supervisor_id <> s.employee_id ORDER BY s.line`
 
+// hashJoins runs read, a query of the peel, with PostgreSQL told to join
+// by hashing: each step of the peel joins the people it reached with the
+// file, and PostgreSQL, which cannot tell how many a step reaches, looked
+// each one's reports up through the index, 0.9 s for a national file in
+// order of the hierarchy's ids and 2.6 s for one whose managers' ids are
+// spread; hashed, 0.75 s for either. The settings are undone with a
+// rollback to a savepoint, which undoes nothing else: read only reads.
+func (it *ImportTx) hashJoins(ctx context.Context, read func() error) error {
+	if it.s.dialect != Postgres {
+		return read()
+	}
+	if _, err := it.tx.ExecContext(ctx, `SAVEPOINT peel; SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		return err
+	}
+	if err := read(); err != nil {
+		return err // the import is rolled back
+	}
+	_, err := it.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT peel; RELEASE SAVEPOINT peel`)
+	return err
+}
+
 // onCircles names, of the people the peel of the file's tree does not
 // reach, those on a circle. Each is visited once (a walk up that meets its
 // own path has found a circle; one that meets an earlier walk's has not),
@@ -485,7 +507,7 @@ func (it *ImportTx) onCircles(ctx context.Context) ([]Problem, error) {
 		ID         string `db:"employee_id"`
 		Supervisor string `db:"supervisor_id"`
 	}
-	if err := it.tx.SelectContext(ctx, &hanging, hangingInFile); err != nil {
+	if err := it.hashJoins(ctx, func() error { return it.tx.SelectContext(ctx, &hanging, hangingInFile) }); err != nil {
 		return nil, fmt.Errorf("store: check supervisor_id: %w", err)
 	}
 	above := make(map[string]string, len(hanging))

@@ -53,3 +53,50 @@ func TestImportsStoreRowsInPlanOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestTheSupervisorCheckLeavesTheImportAsItFoundIt: the check for circles
+// of supervisors has PostgreSQL hash its joins, and only it: once it has
+// named the circle's lines, the import's transaction plans as before.
+func TestTheSupervisorCheckLeavesTheImportAsItFoundIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		it, err := s.BeginImport(ctx, store.ImportTable{Table: "people", Key: "employee_id",
+			Columns: []store.Column{{Name: "employee_id", Type: store.Text}, {Name: "supervisor_id", Type: store.Text}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Rollback()
+		for line, row := range map[int][]any{2: {"E1", nil}, 3: {"E2", "E3"}, 4: {"E3", "E2"}, 5: {"E4", "E1"}} {
+			if err := it.Add(line, row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := it.EndStaging(ctx); err != nil {
+			t.Fatal(err)
+		}
+		problems, err := it.SupervisorCycles(ctx, true, civil.MustParse("2026-11-02"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []int
+		for _, p := range problems {
+			lines = append(lines, p.Line)
+		}
+		if slices.Sort(lines); !slices.Equal(lines, []int{3, 4}) {
+			t.Errorf("the circle named lines %v, want 3 and 4", lines)
+		}
+		if s.Dialect() != store.Postgres {
+			return
+		}
+		for _, name := range []string{"enable_nestloop", "enable_mergejoin"} {
+			if v, err := it.Setting(ctx, name); err != nil || v != "on" {
+				t.Errorf("after the check, %s = %q (%v), want on", name, v, err)
+			}
+		}
+	})
+}
