@@ -569,11 +569,11 @@ func (pt *PlanTx) personColumns(supervisors bool) string {
 
 // leftLookUp is a LEFT JOIN that looks up, row by row through its key,
 // the columns of table (with its alias) where cond holds. Joined plainly,
-// PostgreSQL merged a chunk's 2,000 people with their supervisors by
-// reading the primary key from its start to the highest supervisor's id: 40,000 entries for every chunk of a synthetic
-// force whose managers come first, the whole table for one whose managers
-// are spread over the range of ids. OFFSET 0 keeps PostgreSQL from
-// flattening the lookup back into that join; SQLite looks up anyway.
+// PostgreSQL merged a chunk of 2,000 people with their supervisors by
+// reading the primary key from its start to the highest supervisor's id:
+// 40,000 entries for every chunk where managers' ids come first, the whole
+// table where they are spread. OFFSET 0 keeps PostgreSQL from flattening
+// the lookup back into that join; SQLite looks up anyway.
 func (s *Store) leftLookUp(table, columns, cond string) string {
 	if s.dialect == Postgres {
 		return `LEFT JOIN LATERAL (SELECT ` + columns + ` FROM ` + table + ` WHERE ` + cond + ` OFFSET 0) AS ` + table[strings.LastIndexByte(table, ' ')+1:] + ` ON true`
