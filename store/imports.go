@@ -944,14 +944,15 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 		if bulk, err = it.s.suspendChecks(ctx, it.tx, t, false); err != nil {
 			return err
 		}
-		if it.s.dialect == Postgres { // room to put a national file in order without spilling to disk
-			if _, err := it.tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
-				return fmt.Errorf("store: merge %s: %w", t, err)
-			}
-		}
 	}
 	if d.Created > 0 {
-		if _, err := it.tx.ExecContext(ctx, insert, asOf, it.now); err != nil {
+		// A bulk load is given room to put a national file in order without
+		// spilling to disk, for its INSERT only.
+		err := it.withWorkMem(ctx, bulk != nil, "64MB", func() error {
+			_, err := it.tx.ExecContext(ctx, insert, asOf, it.now)
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("store: merge %s: %w", t, err)
 		}
 	}
@@ -961,6 +962,26 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 		}
 	}
 	return bulk.restore(ctx, it.tx)
+}
+
+// withWorkMem runs fn with PostgreSQL's work_mem set to size, when more
+// is set, and puts back the value it had.
+func (it *ImportTx) withWorkMem(ctx context.Context, more bool, size string, fn func() error) error {
+	if !more || it.s.dialect != Postgres {
+		return fn()
+	}
+	var was string
+	if err := it.tx.GetContext(ctx, &was, `SELECT current_setting('work_mem')`); err != nil {
+		return err
+	}
+	if _, err := it.tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, size); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	_, err := it.tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, was)
+	return err
 }
 
 // planOrder is the staged column by which the planner reads the table:
