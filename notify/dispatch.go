@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"vettingd/store"
@@ -44,11 +45,25 @@ type DispatchStats struct {
 // message put back for a retry is not tried again in the same run.
 func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
 	var st DispatchStats
+	told := false
 	for {
 		msgs, withdrawn, err := d.Store.ClaimMessages(ctx, d.now(), d.lease(), d.batch())
 		st.Withdrawn += withdrawn
-		if err != nil || len(msgs) == 0 {
+		if err != nil {
 			return st, err
+		}
+		if len(msgs) == 0 {
+			if told {
+				return st, nil
+			}
+			// The round is over: the unit is told of what it gave up (and
+			// of what a run cut short gave up), and the notice is sent now.
+			// A notice given up in its turn is told of by the next round.
+			told = true
+			if n, err := d.Store.TellFailures(ctx, d.now(), d.failureNotice); err != nil || n == 0 {
+				return st, err
+			}
+			continue
 		}
 		for _, m := range msgs {
 			if d.now().Add(d.sendTimeout()).After(m.LeaseUntil) {
@@ -100,7 +115,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m store.OutMessage, st *Dispat
 	if IsPermanent(err) || m.Attempts >= d.maxAttempts() {
 		st.Failed++
 		d.log().Error("Message failed", "channel", m.Channel, "delivery_id", m.DeliveryID, "attempts", m.Attempts, slog.Any("error", err))
-		return d.Store.MessageFailed(rec, m, now, err.Error(), d.failureNotice(m, err))
+		return d.Store.MessageFailed(rec, m, now, err.Error())
 	}
 	st.Retried++
 	next := now.Add(d.backoff(m.Attempts))
@@ -122,20 +137,41 @@ func (d *Dispatcher) send(ctx context.Context, m store.OutMessage) (string, erro
 	return ch.Send(ctx, m.Address, msg)
 }
 
-// failureNotice tells the vetting unit, once, that a message could not be
-// delivered; a failed notice to the unit itself is only logged, so that
-// failures cannot breed.
-func (d *Dispatcher) failureNotice(m store.OutMessage, err error) []store.NewMessage {
-	if m.RecipientRole == "vetting_unit" {
+// failureNotice tells the vetting unit, in one notice, of the messages
+// given up since it was last told (at most noticeLines of them by name).
+// Those to the unit itself are only logged, so that failures cannot breed.
+func (d *Dispatcher) failureNotice(faults []store.GivenUp) []store.NewMessage {
+	var lines []string
+	n := 0
+	for _, f := range faults {
+		if f.RecipientRole == "vetting_unit" {
+			continue
+		}
+		n++
+		if len(lines) == noticeLines {
+			continue
+		}
+		who := f.RecipientRole
+		if f.RecipientID != "" {
+			who += " " + f.RecipientID
+		}
+		lines = append(lines, fmt.Sprintf("to %s by %s (delivery %s) after %d attempt(s): %s", who, f.Channel, f.DeliveryID, f.Attempts, f.Reason))
+	}
+	switch {
+	case n == 0:
 		return nil
+	case n == 1:
+		return d.Router.Notice("vetting_unit", "A message could not be delivered, and was given up: "+lines[0])
 	}
-	who := m.RecipientRole
-	if m.RecipientID != "" {
-		who += " " + m.RecipientID
+	text := fmt.Sprintf("%d messages could not be delivered, and were given up:\n%s", n, strings.Join(lines, "\n"))
+	if n > len(lines) {
+		text += fmt.Sprintf("\nand %d more: 'vettingd notify status' lists the latest.", n-len(lines))
 	}
-	return d.Router.Notice("vetting_unit", fmt.Sprintf("A message to %s by %s (delivery %s) could not be delivered after %d attempt(s): %v",
-		who, m.Channel, m.DeliveryID, m.Attempts, err))
+	return d.Router.Notice("vetting_unit", text)
 }
+
+// noticeLines is how many given-up messages a notice names.
+const noticeLines = 20
 
 // backoff is 2^(attempt-1) × BaseDelay, at most MaxDelay, with ±20% jitter
 // so that a crowd of retries does not arrive together.

@@ -121,7 +121,7 @@ func TestDispatcherRetriesWithBackOffThenGivesUpAndTellsTheUnitOnce(t *testing.T
 			for _, p := range wh.Posts() {
 				var m notify.Message
 				_ = json.Unmarshal(p.Body, &m)
-				if m.Recipient.Role == "vetting_unit" && strings.Contains(m.Notice, "could not be delivered after 3 attempt(s)") {
+				if m.Recipient.Role == "vetting_unit" && strings.Contains(m.Notice, "after 3 attempt(s)") {
 					notices++
 				}
 			}
@@ -308,7 +308,7 @@ func TestALateDispatcherCannotUndoAnothersDelivery(t *testing.T) {
 			if st, err := (&notify.Dispatcher{Store: s, Router: r, Now: clk.Now}).RunOnce(ctx); err != nil || st.Sent != 1 {
 				t.Fatalf("the second dispatcher: %+v %v", st, err)
 			}
-			if err := s.MessageFailed(ctx, stalled[0], clk.Now(), "late", nil); !errors.Is(err, store.ErrLeaseLost) {
+			if err := s.MessageFailed(ctx, stalled[0], clk.Now(), "late"); !errors.Is(err, store.ErrLeaseLost) {
 				t.Errorf("the stalled dispatcher's record: %v, want ErrLeaseLost", err)
 			}
 			if o := outbox(t, s); o.Sent != 1 || o.Failed != 0 {
@@ -364,6 +364,64 @@ func TestAQueuedWebhookMessageGoesToTheURLConfiguredNow(t *testing.T) {
 			}
 			if len(fixed.Posts()) != 1 || len(old.Posts()) != 0 {
 				t.Errorf("posts: %d to the URL now configured, %d accepted by the old one", len(fixed.Posts()), len(old.Posts()))
+			}
+		})
+	}
+}
+
+// TestTheUnitIsToldOfARoundsFailuresInOneNotice: a channel that fails
+// every message of a round gives the unit one notice naming the first
+// twenty, not one per message; a failure recorded but not yet told of (a
+// crash between the two) is told by the next round, and nothing twice.
+func TestTheUnitIsToldOfARoundsFailuresInOneNotice(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b, func(t *testing.T) {
+			s, wh, clk, r := outboxSetup(t, b)
+			d := &notify.Dispatcher{Store: s, Router: r, MaxAttempts: 1, Now: clk.Now}
+			ctx := context.Background()
+			queue(t, s, r, clk.Now(), 25)
+			fails := make([]int, 25)
+			for i := range fails {
+				fails[i] = 500
+			}
+			wh.FailNext(fails...)
+			if st, err := d.RunOnce(ctx); err != nil || st.Failed != 25 || st.Sent != 1 {
+				t.Fatalf("the round: %+v %v, want 25 given up and the notice sent", st, err)
+			}
+			notices := func() []string {
+				var out []string
+				for _, p := range wh.Posts() {
+					var m notify.Message
+					_ = json.Unmarshal(p.Body, &m)
+					if m.Recipient.Role == "vetting_unit" && m.Notice != "" {
+						out = append(out, m.Notice)
+					}
+				}
+				return out
+			}
+			got := notices()
+			if len(got) != 1 || !strings.Contains(got[0], "25 messages could not be delivered") ||
+				!strings.Contains(got[0], "to supervisor E1 by webhook") || !strings.Contains(got[0], "to supervisor E20 by webhook") ||
+				strings.Contains(got[0], "E21 ") || !strings.Contains(got[0], "and 5 more") {
+				t.Fatalf("notices to the unit: %q", got)
+			}
+
+			queue(t, s, r, clk.Now(), 1)
+			claimed, _, err := s.ClaimMessages(ctx, clk.Now(), time.Minute, 1)
+			if err != nil || len(claimed) != 1 {
+				t.Fatalf("claim: %v %v", claimed, err)
+			}
+			if err := s.MessageFailed(ctx, claimed[0], clk.Now(), "refused"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := notices(); len(got) != 2 || !strings.Contains(got[1], "A message could not be delivered") || !strings.Contains(got[1], "refused") {
+				t.Fatalf("notices after a failure left untold: %q", got)
+			}
+			if _, err := d.RunOnce(ctx); err != nil || len(notices()) != 2 {
+				t.Errorf("a third round told again: %q %v", notices(), err)
 			}
 		})
 	}

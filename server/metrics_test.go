@@ -99,7 +99,7 @@ func seedForMetrics(t *testing.T, dbURL string) *store.Store {
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claimed %v, %v: want the webhook message alone", claimed, err)
 	}
-	if err := s.MessageFailed(ctx, claimed[0], now, "410 Gone", nil); err != nil {
+	if err := s.MessageFailed(ctx, claimed[0], now, "410 Gone"); err != nil {
 		t.Fatal(err)
 	}
 	addMessage(t, s, "em-1", "email", now.Add(-2*time.Hour))

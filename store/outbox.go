@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -461,20 +462,49 @@ func ours(res sql.Result, err error) error {
 
 // MessageFailed gives a message up with its reason, audits it, and queues
 // the notices that tell someone so.
-func (s *Store) MessageFailed(ctx context.Context, m OutMessage, now time.Time, reason string, notices []NewMessage) error {
+func (s *Store) MessageFailed(ctx context.Context, m OutMessage, now time.Time, reason string) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', last_error = $2, lease_until = NULL
 			WHERE id = $1 AND status = 'pending' AND lease_until = $3`, m.ID, reason, m.LeaseUntil.UTC())
 		if err := ours(res, err); err != nil {
 			return fmt.Errorf("store: message failed: %w", err)
 		}
-		err = s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_failed", Entity: "message", EntityID: fmt.Sprint(m.ID),
+		return s.appendAudit(ctx, tx, AuditEntry{At: now, Actor: "vettingd", Action: "message_failed", Entity: "message", EntityID: fmt.Sprint(m.ID),
 			Detail: jsonText(map[string]any{"delivery_id": m.DeliveryID, "channel": m.Channel, "recipient_role": m.RecipientRole, "recipient_id": m.RecipientID, "reason": reason})})
-		if err != nil {
+	})
+}
+
+// GivenUp is a message given up, and after how many attempts.
+type GivenUp struct {
+	MessageFault
+	Attempts int `db:"attempts"`
+}
+
+// TellFailures marks as told every message given up and not yet told of,
+// and queues in the same transaction the messages notice makes of them
+// (notice is not called when there are none): one notice for a round's
+// failures, however many, and none lost to a crash between giving a
+// message up and telling of it. Of two dispatchers, each tells of the
+// failures it marked. It returns how many it told of.
+func (s *Store) TellFailures(ctx context.Context, now time.Time, notice func([]GivenUp) []NewMessage) (int, error) {
+	var faults []GivenUp
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		faults = faults[:0]
+		err := tx.SelectContext(ctx, &faults, `UPDATE messages SET failure_told = true WHERE status = 'failed' AND NOT failure_told
+			RETURNING id, delivery_id, channel, recipient_role, recipient_id, COALESCE(last_error, '') AS last_error, attempts`)
+		if err != nil || len(faults) == 0 {
 			return err
 		}
-		return s.addMessages(ctx, tx, now, notices, nil)
+		slices.SortFunc(faults, func(a, b GivenUp) int { return cmp.Compare(a.ID, b.ID) })
+		if msgs := notice(faults); len(msgs) > 0 {
+			return s.addMessages(ctx, tx, now, msgs, nil)
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, fmt.Errorf("store: tell of failed messages: %w", err)
+	}
+	return len(faults), nil
 }
 
 // OutboxStatus is the state of the outbox.
