@@ -187,7 +187,9 @@ func (a *app) notifyService(s *store.Store, r *notify.Router, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	ns := &notify.Service{Store: s, Router: r, Dispatcher: a.dispatcher(s, r, log), Digest: windows, Log: log,
+	d := a.dispatcher(s, r, log)
+	d.NoticeWait = noticeWait
+	ns := &notify.Service{Store: s, Router: r, Dispatcher: d, Digest: windows, Log: log,
 		Poll: a.cfg.DispatchInterval, Today: a.today, Now: a.now}
 	return ns, nil
 }
@@ -242,3 +244,9 @@ func releaseMemory(ctx context.Context, s *store.Store, log *slog.Logger) {
 	}
 	debug.FreeOSMemory()
 }
+
+// noticeWait is how long the daemon's notice to the vetting unit of
+// messages given up waits for others: a channel down for a day sends the
+// unit a notice an hour, not one for every message. (notify run tells at
+// once: it runs once.)
+const noticeWait = time.Hour

@@ -27,8 +27,13 @@ type Dispatcher struct {
 	Batch       int           // messages claimed at a time; 50 when zero
 	BaseDelay   time.Duration // the first retry's delay; 30 s when zero
 	MaxDelay    time.Duration // the longest delay between tries; 1 h when zero
-	Now         func() time.Time
-	Log         *slog.Logger
+	// NoticeWait is how long the vetting unit's notice of messages given
+	// up waits for others once one is: a channel that fails for hours
+	// gives up messages all the while, and the unit hears of them in one
+	// notice for each such wait, not one per message. None when zero.
+	NoticeWait time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // DispatchStats counts what one run of the dispatcher did.
@@ -56,11 +61,12 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (DispatchStats, error) {
 			if told {
 				return st, nil
 			}
-			// The round is over: the unit is told of what it gave up (and
-			// of what a run cut short gave up), and the notice is sent now.
-			// A notice given up in its turn is told of by the next round.
+			// The round is over: the unit is told of the messages given up
+			// once the first of them has waited NoticeWait (those of a run
+			// cut short too), and the notice is sent now. A notice given up
+			// in its turn is only logged.
 			told = true
-			if n, err := d.Store.TellFailures(ctx, d.now(), d.failureNotice); err != nil || n == 0 {
+			if n, err := d.Store.TellFailures(ctx, d.now(), d.NoticeWait, d.failureNotice); err != nil || n == 0 {
 				return st, err
 			}
 			continue

@@ -426,3 +426,47 @@ func TestTheUnitIsToldOfARoundsFailuresInOneNotice(t *testing.T) {
 		})
 	}
 }
+
+// TestAFailureNoticeWaitsForOthers: with NoticeWait, the messages given up
+// while the first waits are told in one notice once it has waited; and a
+// notice to the unit that is given up in its turn is only logged, never
+// told of (failures cannot breed).
+func TestAFailureNoticeWaitsForOthers(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b, func(t *testing.T) {
+			s, wh, clk, r := outboxSetup(t, b)
+			d := &notify.Dispatcher{Store: s, Router: r, MaxAttempts: 1, Now: clk.Now, NoticeWait: time.Hour}
+			ctx := context.Background()
+			fail := func(want string) {
+				t.Helper()
+				queue(t, s, r, clk.Now(), 1)
+				wh.FailNext(500)
+				if st, err := d.RunOnce(ctx); err != nil || st.Failed != 1 || st.Sent != 0 {
+					t.Fatalf("%s: %+v %v, want one given up and nothing sent", want, st, err)
+				}
+			}
+			fail("the first failure")
+			clk.Add(30 * time.Minute)
+			fail("a second within the hour")
+			clk.Add(31 * time.Minute)
+			if st, err := d.RunOnce(ctx); err != nil || st.Sent != 1 {
+				t.Fatalf("an hour after the first: %+v %v, want the notice sent", st, err)
+			}
+			if p := wh.Posts(); len(p) != 1 || !strings.Contains(string(p[0].Body), "2 messages could not be delivered") {
+				t.Fatalf("posts %d, want the one notice of both", len(p))
+			}
+
+			fail("a third")
+			clk.Add(61 * time.Minute)
+			wh.FailNext(500) // the notice of it fails too
+			if st, err := d.RunOnce(ctx); err != nil || st.Failed != 1 {
+				t.Fatalf("the notice's round: %+v %v, want the notice given up", st, err)
+			}
+			asked := wh.Requests()
+			clk.Add(2 * time.Hour)
+			if st, err := d.RunOnce(ctx); err != nil || wh.Requests() != asked {
+				t.Errorf("after the notice was given up: %+v %v, %d requests more", st, err, wh.Requests()-asked)
+			}
+		})
+	}
+}

@@ -296,8 +296,8 @@ func (s *Store) markBatched(ctx context.Context, tx *sqlx.Tx, ids []any) error {
 	return nil
 }
 
-// AddMessages queues messages that carry no review items (a notice to the
-// vetting unit that a delivery failed, say).
+// AddMessages queues messages that carry no review items (a notice to a
+// unit, say).
 func (s *Store) AddMessages(ctx context.Context, now time.Time, msgs []NewMessage) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error { return s.addMessages(ctx, tx, now, msgs, nil) })
 }
@@ -460,12 +460,12 @@ func ours(res sql.Result, err error) error {
 	return nil
 }
 
-// MessageFailed gives a message up with its reason, audits it, and queues
-// the notices that tell someone so.
+// MessageFailed gives a message up with its reason, and audits it; the
+// vetting unit is told of it later, with others (TellFailures).
 func (s *Store) MessageFailed(ctx context.Context, m OutMessage, now time.Time, reason string) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', last_error = $2, lease_until = NULL
-			WHERE id = $1 AND status = 'pending' AND lease_until = $3`, m.ID, reason, m.LeaseUntil.UTC())
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', last_error = $2, lease_until = NULL, failed_at = $4
+			WHERE id = $1 AND status = 'pending' AND lease_until = $3`, m.ID, reason, m.LeaseUntil.UTC(), now.UTC())
 		if err := ours(res, err); err != nil {
 			return fmt.Errorf("store: message failed: %w", err)
 		}
@@ -481,16 +481,22 @@ type GivenUp struct {
 }
 
 // TellFailures marks as told every message given up and not yet told of,
-// and queues in the same transaction the messages notice makes of them
-// (notice is not called when there are none): one notice for a round's
-// failures, however many, and none lost to a crash between giving a
-// message up and telling of it. Of two dispatchers, each tells of the
-// failures it marked. It returns how many it told of.
-func (s *Store) TellFailures(ctx context.Context, now time.Time, notice func([]GivenUp) []NewMessage) (int, error) {
+// once the first of them was given up at least wait before now, and
+// queues in the same transaction the messages notice makes of them
+// (notice is not called when there are none): one notice for all the
+// failures of that while, however many, and none lost to a crash between
+// giving a message up and telling of it. Of two dispatchers, each tells
+// of the failures it marked. It returns how many it told of.
+func (s *Store) TellFailures(ctx context.Context, now time.Time, wait time.Duration, notice func([]GivenUp) []NewMessage) (int, error) {
 	var faults []GivenUp
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		faults = faults[:0]
-		err := tx.SelectContext(ctx, &faults, `UPDATE messages SET failure_told = true WHERE status = 'failed' AND NOT failure_told
+		var due int
+		err := tx.GetContext(ctx, &due, `SELECT COUNT(*) FROM messages WHERE status = 'failed' AND NOT failure_told AND failed_at <= $1`, now.Add(-wait).UTC())
+		if err != nil || due == 0 {
+			return err
+		}
+		err = tx.SelectContext(ctx, &faults, `UPDATE messages SET failure_told = true WHERE status = 'failed' AND NOT failure_told
 			RETURNING id, delivery_id, channel, recipient_role, recipient_id, COALESCE(last_error, '') AS last_error, attempts`)
 		if err != nil || len(faults) == 0 {
 			return err
