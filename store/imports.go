@@ -481,20 +481,40 @@ const hangingInFile = reachedFromRoots + `
 // file, and PostgreSQL, which cannot tell how many a step reaches, looked
 // each one's reports up through the index, 0.9 s for a national file in
 // order of the hierarchy's ids and 2.6 s for one whose managers' ids are
-// spread; hashed, 0.75 s for either. The settings are undone with a
-// rollback to a savepoint, which undoes nothing else: read only reads.
+// spread; hashed, 0.75 s for either.
 func (it *ImportTx) hashJoins(ctx context.Context, read func() error) error {
+	return it.withSettings(ctx, read, "enable_nestloop", "off", "enable_mergejoin", "off")
+}
+
+// withSettings runs fn with PostgreSQL's settings named in pairs (name,
+// value) set, and puts back the values they had, so that nothing else in
+// the import's transaction runs with them. On SQLite it just runs fn.
+func (it *ImportTx) withSettings(ctx context.Context, fn func() error, pairs ...string) error {
 	if it.s.dialect != Postgres {
-		return read()
+		return fn()
 	}
-	if _, err := it.tx.ExecContext(ctx, `SAVEPOINT peel; SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off`); err != nil {
+	set := func(name, value string) error {
+		_, err := it.tx.ExecContext(ctx, `SELECT set_config($1, $2, true)`, name, value)
 		return err
 	}
-	if err := read(); err != nil {
+	was := make([]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := it.tx.GetContext(ctx, &was[i/2], `SELECT current_setting($1)`, pairs[i]); err != nil {
+			return err
+		}
+		if err := set(pairs[i], pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	if err := fn(); err != nil {
 		return err // the import is rolled back
 	}
-	_, err := it.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT peel; RELEASE SAVEPOINT peel`)
-	return err
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := set(pairs[i], was[i/2]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // onCircles names, of the people the peel of the file's tree does not
@@ -948,10 +968,16 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 	if d.Created > 0 {
 		// A bulk load is given room to put a national file in order without
 		// spilling to disk, for its INSERT only.
-		err := it.withWorkMem(ctx, bulk != nil, "64MB", func() error {
+		add := func() error {
 			_, err := it.tx.ExecContext(ctx, insert, asOf, it.now)
 			return err
-		})
+		}
+		var err error
+		if bulk != nil {
+			err = it.withSettings(ctx, add, "work_mem", "64MB")
+		} else {
+			err = add()
+		}
 		if err != nil {
 			return fmt.Errorf("store: merge %s: %w", t, err)
 		}
@@ -962,26 +988,6 @@ func (it *ImportTx) merge(ctx context.Context, asOf civil.Date, d Diff) error {
 		}
 	}
 	return bulk.restore(ctx, it.tx)
-}
-
-// withWorkMem runs fn with PostgreSQL's work_mem set to size, when more
-// is set, and puts back the value it had.
-func (it *ImportTx) withWorkMem(ctx context.Context, more bool, size string, fn func() error) error {
-	if !more || it.s.dialect != Postgres {
-		return fn()
-	}
-	var was string
-	if err := it.tx.GetContext(ctx, &was, `SELECT current_setting('work_mem')`); err != nil {
-		return err
-	}
-	if _, err := it.tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, size); err != nil {
-		return err
-	}
-	if err := fn(); err != nil {
-		return err
-	}
-	_, err := it.tx.ExecContext(ctx, `SELECT set_config('work_mem', $1, true)`, was)
-	return err
 }
 
 // planOrder is the staged column by which the planner reads the table:
